@@ -1,0 +1,2 @@
+def registration_confirmation_send(*, registration) -> None:
+    pass

@@ -1,0 +1,52 @@
+"""Refusals of the registration rules. Views show ``message`` next to ``field``."""
+
+from django.utils.translation import gettext_lazy as _
+
+from ctpat.exceptions import DomainError
+
+
+class RegistrationClosed(DomainError):
+    message = _("Registration for this seminar is not open.")
+
+
+class SeminarFull(DomainError):
+    """R2. The form then offers the wait-list."""
+
+    message = _("This seminar has just filled up. You can join the wait-list instead.")
+    waitlist_offered = True
+
+
+class WorkshopDayFull(DomainError):
+    """R4. The form then offers the wait-list for that day, or another day."""
+
+    message = _(
+        "This workshop day has just filled up. Choose the other day, or join the wait-list for it."
+    )
+    field = "workshop_day"
+    waitlist_offered = True
+
+
+class SessionFull(DomainError):
+    field = "sessions"
+
+
+class SessionsOverlap(DomainError):
+    field = "sessions"
+
+
+class InvalidChoice(DomainError):
+    """A day or session that does not belong to this seminar or day: a tampered or stale form."""
+
+
+class CompanyLimitReached(DomainError):
+    field = "account_number"
+
+
+class AlreadyRegistered(DomainError):
+    """R6: the e-mail already holds a seat or a wait-list place in this seminar."""
+
+    message = _(
+        "This e-mail address is already registered or wait-listed for this seminar. Use the "
+        "private link in your confirmation e-mail to change or cancel that registration."
+    )
+    field = "email"

@@ -1,0 +1,253 @@
+"""Seminars, their workshop days and break-out sessions, and registrations.
+
+Every capacity has a ``confirmed_count`` beside it on the same row. The service layer moves the
+counters with conditional UPDATEs inside the registration's transaction; the check constraints
+here are the last line should any code path ever get that wrong.
+"""
+
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ctpat.models import Company
+from events.enums import ACTIVE_STATUSES, RegistrationStatus
+
+
+def _counter_constraints(prefix: str) -> list[models.BaseConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(confirmed_count__gte=0), name=f"events_{prefix}_confirmed_not_negative"
+        ),
+        models.CheckConstraint(
+            condition=Q(confirmed_count__lte=F("capacity")),
+            name=f"events_{prefix}_confirmed_within_capacity",
+        ),
+    ]
+
+
+class Seminar(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    program = models.TextField(_("plenary program"), blank=True)
+    venue = models.CharField(_("venue"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    registration_opens_at = models.DateTimeField(_("registration opens"))
+    registration_closes_at = models.DateTimeField(_("registration closes"))
+    is_published = models.BooleanField(_("published"), default=False)
+    capacity = models.PositiveIntegerField(_("seats"), default=1200)
+    per_company_limit = models.PositiveSmallIntegerField(_("seats per company"), default=2)
+    confirmed_count = models.PositiveIntegerField(_("confirmed"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("seminar")
+        verbose_name_plural = _("seminars")
+        ordering = ["starts_at"]
+        constraints = [
+            *_counter_constraints("seminar"),
+            models.CheckConstraint(
+                condition=Q(per_company_limit__gte=1),
+                name="events_seminar_per_company_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=F("starts_at")), name="events_seminar_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="events_seminar_registration_window_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.confirmed_count, 0)
+
+    def registration_is_open(self, *, now=None) -> bool:
+        """R7: published and between its opening and closing times."""
+        now = now or timezone.now()
+        return self.is_published and self.registration_opens_at <= now < self.registration_closes_at
+
+
+class WorkshopDay(models.Model):
+    seminar = models.ForeignKey(
+        Seminar, on_delete=models.CASCADE, related_name="days", verbose_name=_("seminar")
+    )
+    label = models.CharField(_("label"), max_length=100)
+    date = models.DateField(_("date"))
+    capacity = models.PositiveIntegerField(_("seats"))
+    confirmed_count = models.PositiveIntegerField(_("confirmed"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("workshop day")
+        verbose_name_plural = _("workshop days")
+        ordering = ["seminar", "date", "id"]
+        constraints = [
+            *_counter_constraints("workshopday"),
+            models.UniqueConstraint(
+                fields=["seminar", "date"], name="events_workshopday_one_per_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.confirmed_count, 0)
+
+
+class BreakoutSession(models.Model):
+    day = models.ForeignKey(
+        WorkshopDay,
+        on_delete=models.CASCADE,
+        related_name="sessions",
+        verbose_name=_("workshop day"),
+    )
+    topic = models.CharField(_("topic"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    room = models.CharField(_("room"), max_length=100)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveIntegerField(_("seats"))
+    confirmed_count = models.PositiveIntegerField(_("confirmed"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("break-out session")
+        verbose_name_plural = _("break-out sessions")
+        ordering = ["day", "starts_at", "topic"]
+        constraints = [
+            *_counter_constraints("breakoutsession"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="events_breakoutsession_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} ({self.day.label})"
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.confirmed_count, 0)
+
+    def overlaps(self, other: "BreakoutSession") -> bool:
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
+
+
+class CompanyAllocation(models.Model):
+    """R3: how many confirmed seats one company holds in one seminar (the row that guards it)."""
+
+    seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="allocations")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="allocations")
+    confirmed_count = models.PositiveIntegerField(_("confirmed"), default=0)
+
+    class Meta:
+        verbose_name = _("company allocation")
+        verbose_name_plural = _("company allocations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seminar", "company"], name="events_companyallocation_one_per_company"
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_count__gte=0),
+                name="events_companyallocation_confirmed_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} in {self.seminar}: {self.confirmed_count}"
+
+
+class Registration(models.Model):
+    seminar = models.ForeignKey(
+        Seminar, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("seminar")
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("company")
+    )
+    workshop_day = models.ForeignKey(
+        WorkshopDay,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        null=True,
+        blank=True,
+        verbose_name=_("workshop day"),
+    )
+    sessions = models.ManyToManyField(
+        BreakoutSession,
+        through="RegistrationSession",
+        related_name="registrations",
+        blank=True,
+        verbose_name=_("break-out sessions"),
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("e-mail"))
+    job_title = models.CharField(_("job title"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=40)
+    status = models.CharField(_("status"), max_length=20, choices=RegistrationStatus.choices)
+    confirmation_code = models.CharField(_("confirmation code"), max_length=12, unique=True)
+    manage_token = models.CharField(
+        _("management token"), max_length=64, unique=True, editable=False
+    )
+    language = models.CharField(_("language"), max_length=8, default="en")
+    created_at = models.DateTimeField(_("registered"), default=timezone.now)
+    waitlisted_at = models.DateTimeField(_("wait-listed"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["-created_at"]
+        constraints = [
+            # R6: one active registration per e-mail and seminar, case-insensitive.
+            models.UniqueConstraint(
+                Lower("email"),
+                "seminar",
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="events_registration_one_active_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RegistrationStatus.values),
+                name="events_registration_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["seminar", "status", "waitlisted_at"], name="events_reg_seminar_status_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.confirmation_code})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class RegistrationSession(models.Model):
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="picks")
+    session = models.ForeignKey(BreakoutSession, on_delete=models.PROTECT, related_name="picks")
+
+    class Meta:
+        verbose_name = _("session pick")
+        verbose_name_plural = _("session picks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "session"], name="events_registrationsession_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} → {self.session_id}"

@@ -1,0 +1,80 @@
+"""Reads shared by views, the availability feed and commands."""
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from events.enums import RegistrationStatus
+from events.models import BreakoutSession, Registration, Seminar, WorkshopDay
+
+
+def seminar_list_open(*, now=None) -> QuerySet[Seminar]:
+    """Published seminars whose registration has not closed yet (open now or opening later)."""
+    now = now or timezone.now()
+    return Seminar.objects.filter(is_published=True, registration_closes_at__gt=now).order_by(
+        "starts_at"
+    )
+
+
+def seminar_get_published(*, slug: str) -> Seminar:
+    """A published seminar with its days and sessions loaded in two more queries."""
+    days = WorkshopDay.objects.order_by("date", "id").prefetch_related(
+        Prefetch("sessions", queryset=BreakoutSession.objects.order_by("starts_at", "topic", "id"))
+    )
+    queryset = Seminar.objects.filter(is_published=True).prefetch_related(
+        Prefetch("days", queryset=days)
+    )
+    return get_object_or_404(queryset, slug=slug)
+
+
+def seminar_waitlisted_count(*, seminar: Seminar) -> int:
+    return Registration.objects.filter(
+        seminar=seminar, status=RegistrationStatus.WAITLISTED
+    ).count()
+
+
+def seminar_availability(*, seminar: Seminar) -> dict:
+    """The public availability document: counts only, no personal data."""
+    waitlisted = seminar_waitlisted_count(seminar=seminar)
+    return {
+        "seminar": seminar.slug,
+        "capacity": seminar.capacity,
+        "confirmed": seminar.confirmed_count,
+        "remaining": seminar.remaining,
+        "waitlisted": waitlisted,
+        "registration_open": seminar.registration_is_open(),
+        "days": [
+            {
+                "id": day.pk,
+                "label": day.label,
+                "date": day.date.isoformat(),
+                "capacity": day.capacity,
+                "confirmed": day.confirmed_count,
+                "remaining": day.remaining,
+                "sessions": [
+                    {
+                        "id": session.pk,
+                        "topic": session.topic,
+                        "starts_at": session.starts_at.isoformat(),
+                        "ends_at": session.ends_at.isoformat(),
+                        "capacity": session.capacity,
+                        "confirmed": session.confirmed_count,
+                        "remaining": session.remaining,
+                    }
+                    for session in day.sessions.all()
+                ],
+            }
+            for day in seminar.days.all()
+        ],
+    }
+
+
+def registration_get_by_token(*, token: str) -> Registration:
+    """The registration behind a private management link, or 404 for anything else."""
+    if not token or len(token) > 64:
+        raise Http404
+    return get_object_or_404(
+        Registration.objects.select_related("seminar", "company", "workshop_day"),
+        manage_token=token,
+    )

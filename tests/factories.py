@@ -1,0 +1,89 @@
+from datetime import date, timedelta
+
+import factory
+from django.utils import timezone
+
+from ctpat.enums import BusinessType, CertificationStatus
+from ctpat.models import Company
+from events.enums import RegistrationStatus
+from events.models import BreakoutSession, Registration, Seminar, WorkshopDay
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+        django_get_or_create = ("account_number",)
+
+    account_number = factory.Sequence(lambda n: f"TEST{n:05d}")
+    legal_name = factory.Sequence(lambda n: f"Border Logistics {n} S.A. de C.V.")
+    business_type = BusinessType.FOREIGN_MANUFACTURER
+    country = "MX"
+    status = CertificationStatus.CERTIFIED
+    certified_on = factory.LazyFunction(lambda: date.today() - timedelta(days=400))
+    expires_on = factory.LazyFunction(lambda: date.today() + timedelta(days=700))
+    poc_email = factory.Sequence(lambda n: f"poc{n}@partner.example")
+
+
+class SeminarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Seminar
+
+    title = factory.Sequence(lambda n: f"CTPAT Training Seminar {n}")
+    slug = factory.Sequence(lambda n: f"seminar-{n}")
+    venue = "San Diego Convention Center"
+    city = "San Diego"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=60))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(days=3))
+    registration_opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    registration_closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    is_published = True
+    capacity = 1200
+    per_company_limit = 2
+
+
+class WorkshopDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkshopDay
+
+    seminar = factory.SubFactory(SeminarFactory)
+    label = factory.Sequence(lambda n: f"Workshop day {n}")
+    date = factory.LazyAttributeSequence(
+        lambda o, n: (o.seminar.starts_at + timedelta(days=1 + n % 2)).date()
+    )
+    capacity = 600
+
+
+class BreakoutSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BreakoutSession
+
+    day = factory.SubFactory(WorkshopDayFactory)
+    topic = factory.Sequence(lambda n: f"Supply chain security topic {n}")
+    room = factory.Sequence(lambda n: f"Room {n}")
+    starts_at = factory.LazyAttribute(
+        lambda o: (
+            timezone.make_aware(timezone.datetime.combine(o.day.date, timezone.datetime.min.time()))
+            + timedelta(hours=9)
+        )
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(minutes=90))
+    capacity = 100
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A row as the service would leave it; counters are not moved (use the service for that)."""
+
+    class Meta:
+        model = Registration
+
+    seminar = factory.SubFactory(SeminarFactory)
+    company = factory.SubFactory(CompanyFactory)
+    workshop_day = None
+    first_name = "Ana"
+    last_name = factory.Sequence(lambda n: f"Lopez{n}")
+    email = factory.Sequence(lambda n: f"person{n}@partner.example")
+    job_title = "Security manager"
+    phone = "+52 664 555 0100"
+    status = RegistrationStatus.CONFIRMED
+    confirmation_code = factory.Sequence(lambda n: f"T{n:07d}")
+    manage_token = factory.Sequence(lambda n: f"token-{n:040d}")
