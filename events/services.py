@@ -1,35 +1,34 @@
 """Use cases of seminar registration. Each runs in one database transaction.
 
-Lock order, the same in every use case that moves a counter so that no two transactions wait for
-each other in a cycle: company allocation, sessions (by id), workshop day, seminar. The hottest
-row, the seminar, comes last so that it is held for the shortest time: from its UPDATE to COMMIT.
+Every use case that moves seats takes the seminar's row first, through ``events.seats``: one lock
+per seminar, so no two such transactions wait for each other in a cycle, whatever rows a
+promotion from the wait-list then needs. Measured on PostgreSQL with fsync on, taking the seminar
+row last instead bought no throughput and a longer latency tail.
 """
 
+import itertools
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 
-from ctpat.models import Company
+from ctpat.exceptions import DomainError
 from ctpat.services import company_get_eligible
+from events import seats
 from events.enums import ACTIVE_STATUSES, RegistrationStatus
 from events.exceptions import (
     AlreadyRegistered,
-    CompanyLimitReached,
     InvalidChoice,
     RegistrationClosed,
     SeminarFull,
-    SessionFull,
     SessionsOverlap,
     WorkshopDayFull,
 )
 from events.models import (
     BreakoutSession,
-    CompanyAllocation,
     Registration,
     RegistrationSession,
     Seminar,
@@ -77,76 +76,13 @@ def _choices_validate(
             _t("Choose break-out sessions on your workshop day (%(day)s).") % {"day": day.label},
             field="sessions",
         )
-    for earlier, later in zip(sessions, sessions[1:], strict=False):
+    for earlier, later in itertools.pairwise(sessions):
         if earlier.overlaps(later):
             raise SessionsOverlap(
                 _t("“%(first)s” and “%(second)s” take place at the same time. Choose one of them.")
                 % {"first": earlier.topic, "second": later.topic}
             )
     return day, sessions
-
-
-def _company_seat_take(*, seminar: Seminar, company: Company) -> None:
-    """R3 guard: take one of the company's seats, or refuse."""
-    for _attempt in range(2):
-        taken = CompanyAllocation.objects.filter(
-            seminar=seminar, company=company, confirmed_count__lt=seminar.per_company_limit
-        ).update(confirmed_count=F("confirmed_count") + 1)
-        if taken:
-            return
-        if CompanyAllocation.objects.filter(seminar=seminar, company=company).exists():
-            break
-        CompanyAllocation.objects.bulk_create(
-            [CompanyAllocation(seminar=seminar, company=company)], ignore_conflicts=True
-        )
-    raise CompanyLimitReached(
-        _t(
-            "%(company)s already has %(limit)d people registered for this seminar, the most one "
-            "company may send. A registered colleague can hand over their seat through the link "
-            "in their confirmation e-mail."
-        )
-        % {"company": company.legal_name, "limit": seminar.per_company_limit}
-    )
-
-
-def _sessions_take(*, sessions: list[BreakoutSession]) -> None:
-    """R5 guard: one seat in each picked session, or refuse naming the full one."""
-    if not sessions:
-        return
-    locked = list(
-        BreakoutSession.objects.select_for_update()
-        .filter(pk__in=[s.pk for s in sessions])
-        .order_by("pk")
-    )
-    for session in locked:
-        if session.confirmed_count >= session.capacity:
-            raise SessionFull(
-                _t("The session “%(topic)s” is full. Choose another session or leave it out.")
-                % {"topic": session.topic}
-            )
-    BreakoutSession.objects.filter(pk__in=[s.pk for s in locked]).update(
-        confirmed_count=F("confirmed_count") + 1
-    )
-
-
-def _day_seat_take(*, day: WorkshopDay | None) -> None:
-    """R4 guard."""
-    if day is None:
-        return
-    taken = WorkshopDay.objects.filter(pk=day.pk, confirmed_count__lt=F("capacity")).update(
-        confirmed_count=F("confirmed_count") + 1
-    )
-    if not taken:
-        raise WorkshopDayFull()
-
-
-def _seminar_seat_take(*, seminar: Seminar) -> None:
-    """R2 guard."""
-    taken = Seminar.objects.filter(pk=seminar.pk, confirmed_count__lt=F("capacity")).update(
-        confirmed_count=F("confirmed_count") + 1
-    )
-    if not taken:
-        raise SeminarFull()
 
 
 def _registration_insert(**fields) -> Registration:
@@ -216,66 +152,59 @@ def registration_create(
     }
     for _attempt in range(3):
         try:
-            try:
-                return _registration_confirm(
-                    seminar=seminar, sessions=sessions, person=person, now=now
-                )
-            except (SeminarFull, WorkshopDayFull):
-                if not waitlist:
-                    raise
-            return _registration_waitlist(
-                seminar=seminar, sessions=sessions, person=person, now=now
+            return _registration_save(
+                seminar=seminar, sessions=sessions, person=person, waitlist=waitlist, now=now
             )
-        except _SeatFreedMeanwhile:
-            continue
         except IntegrityError as exc:
             if "confirmation_code" not in str(exc):
                 raise
             # Two registrations drew the same code (about 1 in 10^12): draw again.
-    raise SeminarFull()
+    raise RuntimeError("could not draw a unique confirmation code")
 
 
-def _registration_confirm(*, seminar, sessions, person, now) -> Registration:
+def _registration_save(*, seminar, sessions, person, waitlist, now) -> Registration:
+    day, company = person["workshop_day"], person["company"]
     with transaction.atomic(durable=True):
-        # Unlocked reads that refuse early once full; the conditional UPDATEs below are the guards.
-        if Seminar.objects.filter(pk=seminar.pk, confirmed_count__gte=F("capacity")).exists():
-            raise SeminarFull()
-        _company_seat_take(seminar=seminar, company=person["company"])
-        _sessions_take(sessions=sessions)
-        _day_seat_take(day=person["workshop_day"])
-        registration = _registration_insert(
-            status=RegistrationStatus.CONFIRMED, confirmed_at=now, **person
+        status = _seats_take_or_wait(
+            seminar=seminar, day=day, sessions=sessions, company=company, waitlist=waitlist
         )
-        _picks_insert(registration=registration, sessions=sessions)
-        _seminar_seat_take(seminar=seminar)
-        _on_commit_send_confirmation(registration)
-    return registration
-
-
-def _registration_waitlist(*, seminar, sessions, person, now) -> Registration:
-    with transaction.atomic(durable=True):
-        # Holding the seminar row, nobody can free or take a seat while we decide: if one is free
-        # now, the person should have it rather than wait.
-        locked = Seminar.objects.select_for_update().get(pk=seminar.pk)
-        day = person["workshop_day"]
-        day_full = (
-            day is not None
-            and not WorkshopDay.objects.filter(
-                pk=day.pk, confirmed_count__lt=F("capacity")
-            ).exists()
-        )
-        if locked.confirmed_count < locked.capacity and not day_full:
-            raise _SeatFreedMeanwhile()
-        registration = _registration_insert(
-            status=RegistrationStatus.WAITLISTED, waitlisted_at=now, **person
-        )
+        if status == RegistrationStatus.CONFIRMED:
+            timestamps = {"confirmed_at": now}
+        else:
+            timestamps = {"waitlisted_at": now}
+        registration = _registration_insert(status=status, **timestamps, **person)
         _picks_insert(registration=registration, sessions=sessions)
         _on_commit_send_confirmation(registration)
     return registration
 
 
-class _SeatFreedMeanwhile(Exception):
-    pass
+def _seats_take_or_wait(*, seminar, day, sessions, company, waitlist) -> str:
+    """Take every seat the person needs, or decide they wait (R8), or refuse."""
+    if not seats.seminar_seat_take(seminar=seminar):
+        # A failed UPDATE holds no lock: take the row, then look again, since a seat may have
+        # been freed (and not yet given to the wait-list) in between.
+        seats.seminar_lock(seminar=seminar)
+        if not seats.seminar_seat_take(seminar=seminar):
+            return _waitlist_or_refuse(
+                SeminarFull(), seminar=seminar, company=company, ask=waitlist
+            )
+    if not seats.day_seat_take(day=day):
+        seats.seminar_seat_release(seminar=seminar)
+        return _waitlist_or_refuse(
+            WorkshopDayFull(), seminar=seminar, company=company, ask=waitlist
+        )
+    seats.session_seats_take(sessions=sessions)
+    seats.company_seat_take(seminar=seminar, company=company)
+    return RegistrationStatus.CONFIRMED
+
+
+def _waitlist_or_refuse(full: DomainError, *, seminar, company, ask: bool) -> str:
+    if not ask:
+        raise full
+    # A company already at its limit cannot gain a seat from the wait-list either.
+    if seats.company_seats_held(seminar=seminar, company=company) >= seminar.per_company_limit:
+        raise seats.company_limit_error(seminar=seminar, company=company)
+    return RegistrationStatus.WAITLISTED
 
 
 def _picks_insert(*, registration: Registration, sessions: list[BreakoutSession]) -> None:
