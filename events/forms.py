@@ -1,0 +1,296 @@
+"""The registration form: it checks the shape of what was typed; the service decides the rest."""
+
+import re
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
+from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
+from django.template.defaultfilters import date as date_format
+from django.template.defaultfilters import time as time_format
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from ctpat.services import normalize_account_number
+from events.models import BreakoutSession, Seminar, WorkshopDay
+
+# Single-line fields: any C0/C1 control character (tab and newline included) or NUL is a
+# pasted-in binary or a tampered request, never part of a name or a phone number.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+PHONE_PATTERN = re.compile(r"^(?:[0-9 +\-().]|ext)+$", re.IGNORECASE)
+ACCOUNT_NUMBER_PATTERN = re.compile(r"^[A-Z0-9]+$")
+MIN_PHONE_DIGITS = 7
+
+
+def reject_control_characters(value: str) -> None:
+    if _CONTROL_CHARACTERS.search(value):
+        raise forms.ValidationError(
+            _("Remove the control characters (such as tabs, line breaks or NUL bytes)."),
+            code="control_characters",
+        )
+
+
+class ControlCharactersMixin:
+    """One clear message for control characters, in place of Django's NUL-only check."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Our own check covers NUL as well, so the user sees one message, not two.
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+        self.validators.insert(0, reject_control_characters)
+
+
+class TextField(ControlCharactersMixin, forms.CharField):
+    """A stripped single-line text field."""
+
+
+class SafeEmailField(ControlCharactersMixin, forms.EmailField):
+    def run_validators(self, value):
+        # A control character makes the address invalid too; say the more useful thing only.
+        if value and _CONTROL_CHARACTERS.search(value):
+            reject_control_characters(value)
+        super().run_validators(value)
+
+
+class ChoiceLabel(str):
+    """A choice label (its plain text) that keeps its parts for the template and its script."""
+
+    day_id: int | None = None
+    title: str = ""
+    detail: str = ""
+    seats: str = ""
+    full: bool = False
+
+    @classmethod
+    def build(cls, *, day_id: int, title: str, detail: str = "", seats: str = "", full=False):
+        label = cls(" — ".join(part for part in (title, detail, seats) if part))
+        label.day_id, label.title, label.detail, label.seats, label.full = (
+            day_id,
+            title,
+            detail,
+            seats,
+            full,
+        )
+        return label
+
+
+# Any id beyond a 64-bit integer is tampering; SQLite would raise OverflowError on it (a 500).
+_ID_PATTERN = re.compile(r"^[0-9]{1,18}$")
+
+
+class DayChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and not _ID_PATTERN.match(str(value).strip()):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class SessionsChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for item in value:
+            if not _ID_PATTERN.match(str(item).strip()):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+        return super()._check_values(value)
+
+
+def seats_left_text(*, remaining: int, capacity: int) -> str:
+    if remaining <= 0:
+        return _t("full — wait-list only")
+    return _t("%(remaining)s of %(capacity)s seats left") % {
+        "remaining": number_format(remaining, force_grouping=True),
+        "capacity": number_format(capacity, force_grouping=True),
+    }
+
+
+def day_label(day: WorkshopDay) -> ChoiceLabel:
+    return ChoiceLabel.build(
+        day_id=day.pk,
+        title=day.label,
+        detail=date_format(day.date, "l, F j"),
+        seats=seats_left_text(remaining=day.remaining, capacity=day.capacity),
+        full=day.remaining <= 0,
+    )
+
+
+def session_label(session: BreakoutSession) -> ChoiceLabel:
+    # Python-side formatting does not switch to the site's time zone the way templates do.
+    starts_at, ends_at = localtime(session.starts_at), localtime(session.ends_at)
+    return ChoiceLabel.build(
+        day_id=session.day_id,
+        title=session.topic,
+        detail=_t("%(start)s–%(end)s, %(room)s")
+        % {
+            "start": time_format(starts_at, "TIME_FORMAT"),
+            "end": time_format(ends_at, "TIME_FORMAT"),
+            "room": session.room,
+        },
+        seats=seats_left_text(remaining=session.remaining, capacity=session.capacity),
+        full=session.remaining <= 0,
+    )
+
+
+class RegistrationForm(forms.Form):
+    account_number = TextField(
+        label=_("CTPAT account number"),
+        max_length=20,
+        help_text=_("Your company's account number, as shown in the CTPAT portal."),
+    )
+    first_name = TextField(label=_("First name"), max_length=100)
+    last_name = TextField(label=_("Last name"), max_length=100)
+    email = SafeEmailField(
+        label=_("E-mail"),
+        max_length=254,
+        help_text=_("Your work address. The confirmation and your private link go here."),
+    )
+    job_title = TextField(label=_("Job title"), max_length=150)
+    phone = TextField(label=_("Phone"), max_length=40)
+    workshop_day = DayChoiceField(
+        label=_("Workshop day"),
+        queryset=WorkshopDay.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"invalid_choice": _("Choose one of this seminar's workshop days.")},
+    )
+    sessions = SessionsChoiceField(
+        label=_("Break-out sessions (optional)"),
+        queryset=BreakoutSession.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Pick sessions on your workshop day only, at most one per time slot."),
+        error_messages={
+            "invalid_choice": _("Choose break-out sessions of this seminar."),
+            "invalid_pk_value": _("Choose break-out sessions of this seminar."),
+        },
+    )
+    waitlist = forms.BooleanField(
+        label=_("If no seat is free, put me on the wait-list"),
+        required=False,
+        help_text=_(
+            "When a seat frees up, the longest-waiting person who fits is given it at once and "
+            "told by e-mail."
+        ),
+    )
+
+    def __init__(self, *args, seminar: Seminar, offer_waitlist: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seminar = seminar
+        self.waitlist_offered = offer_waitlist
+        # The seminar comes with its days and sessions prefetched: build the choices from them so
+        # that showing the form costs no query; the querysets only serve to validate a POST.
+        days = list(seminar.days.all())
+        day_field = self.fields["workshop_day"]
+        day_field.queryset = WorkshopDay.objects.filter(seminar=seminar)
+        day_field.choices = [(day.pk, day_label(day)) for day in days]
+        session_field = self.fields["sessions"]
+        session_field.queryset = BreakoutSession.objects.filter(day__seminar=seminar)
+        session_field.choices = [
+            (
+                ChoiceLabel.build(day_id=day.pk, title=day.label),
+                [(s.pk, session_label(s)) for s in day.sessions.all()],
+            )
+            for day in days
+            if day.sessions.all()
+        ]
+        if not days:
+            del self.fields["workshop_day"]
+        if not session_field.choices:
+            del self.fields["sessions"]
+
+    def clean_account_number(self) -> str:
+        value = normalize_account_number(self.cleaned_data["account_number"])
+        if not ACCOUNT_NUMBER_PATTERN.match(value):
+            raise forms.ValidationError(
+                _("A CTPAT account number has letters and digits only."), code="invalid"
+            )
+        return value
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"]
+        digits = sum(ch.isdigit() for ch in value)
+        if not PHONE_PATTERN.match(value) or digits < MIN_PHONE_DIGITS:
+            raise forms.ValidationError(
+                _(
+                    "Enter a phone number of at least 7 digits, with only digits, spaces, "
+                    "+ - ( ) . and “ext” for an extension."
+                ),
+                code="invalid",
+            )
+        return value
+
+    def offer_waitlist(self) -> None:
+        self.waitlist_offered = True
+
+    @property
+    def helper(self) -> FormHelper:
+        helper = FormHelper(self)
+        helper.template = "includes/_form.html"
+        helper.form_id = "registration-form"
+        helper.attrs = {"novalidate": ""}
+        helper.layout = self._layout()
+        helper.add_input(
+            Submit(
+                "register",
+                _t("Join the wait-list") if self._waitlist_only() else _t("Register"),
+                css_class="btn-primary btn-lg",
+            )
+        )
+        return helper
+
+    def _waitlist_only(self) -> bool:
+        return self.seminar.remaining <= 0
+
+    def _layout(self) -> Layout:
+        choice_template = "includes/_field_choices.html"
+        parts = [
+            Fieldset(
+                _t("Your company"),
+                Field("account_number", autocomplete="off", css_class="text-uppercase"),
+            ),
+            Fieldset(
+                _t("About you"),
+                Div(
+                    Div(Field("first_name", autocomplete="given-name"), css_class="col-sm-6"),
+                    Div(Field("last_name", autocomplete="family-name"), css_class="col-sm-6"),
+                    css_class="row",
+                ),
+                Field("email", autocomplete="email", spellcheck="false"),
+                Field("job_title", autocomplete="organization-title"),
+                Field("phone", autocomplete="tel", inputmode="tel"),
+            ),
+        ]
+        # The wait-list offer sits right under the day it concerns, not at the end of the form.
+        program = []
+        if "workshop_day" in self.fields:
+            program.append(Field("workshop_day", template=choice_template))
+        if self.waitlist_offered:
+            program.append(self._waitlist_offer())
+        if "sessions" in self.fields:
+            program.append(Field("sessions", template=choice_template))
+        if program:
+            parts.append(Fieldset(_t("Your program"), *program))
+        return Layout(*parts)
+
+    def _waitlist_offer(self) -> Div:
+        text = (
+            _t("This seminar is full.")
+            if self.seminar.remaining <= 0
+            else _t("A workshop day is full. Choose another day, or join the wait-list.")
+        )
+        return Div(
+            HTML(format_html("<p class='fw-semibold mb-2'>{}</p>", text)),
+            Field("waitlist"),
+            css_class="alert alert-warning",
+            css_id="waitlist-offer",
+        )

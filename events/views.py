@@ -1,0 +1,116 @@
+"""Public pages: the seminar list, a seminar's program, the registration form and its outcome.
+
+Views stay thin: reads come from ``events.selectors``, every rule from ``events.services``.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ctpat.exceptions import DomainError
+from events import selectors, services
+from events.forms import RegistrationForm
+from events.models import Seminar
+
+# A refused or malformed registration is the client's to fix: a 4xx, with the form to fix it in.
+REFUSED_STATUS = 422
+
+
+def _registration_state(seminar: Seminar) -> str:
+    now = timezone.now()
+    if not seminar.registration_is_open(now=now):
+        return "not_yet_open" if now < seminar.registration_opens_at else "closed"
+    return "full" if seminar.remaining <= 0 else "open"
+
+
+@require_GET
+def seminar_list(request: HttpRequest) -> HttpResponse:
+    seminars = [
+        (seminar, _registration_state(seminar)) for seminar in selectors.seminar_list_open()
+    ]
+    return render(request, "events/seminar_list.html", {"seminars": seminars})
+
+
+@require_GET
+def seminar_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    seminar = selectors.seminar_get_published(slug=slug)
+    return render(
+        request,
+        "events/seminar_detail.html",
+        {"seminar": seminar, "state": _registration_state(seminar)},
+    )
+
+
+@require_GET
+@never_cache
+def seminar_availability(request: HttpRequest, slug: str) -> JsonResponse:
+    seminar = selectors.seminar_get_published(slug=slug)
+    return JsonResponse(selectors.seminar_availability(seminar=seminar))
+
+
+@require_http_methods(["GET", "POST"])
+def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
+    seminar = selectors.seminar_get_published(slug=slug)
+    state = _registration_state(seminar)
+    offer_waitlist = state == "full" or any(day.remaining <= 0 for day in seminar.days.all())
+    context = {"seminar": seminar, "state": state}
+    if state in ("not_yet_open", "closed"):
+        # Nothing to fill in; a POST here is stale or scripted and is refused without a write.
+        status = 403 if request.method == "POST" else 200
+        return render(request, "events/registration_form.html", context, status=status)
+
+    if request.method == "GET":
+        form = RegistrationForm(seminar=seminar, offer_waitlist=offer_waitlist)
+        return render(request, "events/registration_form.html", {**context, "form": form})
+
+    form = RegistrationForm(request.POST, seminar=seminar, offer_waitlist=offer_waitlist)
+    if form.is_valid():
+        data = form.cleaned_data
+        day = data.get("workshop_day")
+        try:
+            registration = services.registration_create(
+                seminar=seminar,
+                account_number=data["account_number"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                job_title=data["job_title"],
+                phone=data["phone"],
+                workshop_day_id=day.pk if day else None,
+                session_ids=[session.pk for session in data.get("sessions") or ()],
+                waitlist=data["waitlist"],
+                language=get_language() or settings.LANGUAGE_CODE,
+            )
+        except DomainError as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, exc.message)
+            if getattr(exc, "waitlist_offered", False):
+                form.offer_waitlist()
+        else:
+            return redirect("events:registration_detail", token=registration.manage_token)
+    return render(
+        request, "events/registration_form.html", {**context, "form": form}, status=REFUSED_STATUS
+    )
+
+
+@require_GET
+@cache_control(private=True, no_store=True)
+def registration_detail(request: HttpRequest, token: str) -> HttpResponse:
+    registration = selectors.registration_get_by_token(token=token)
+    response = render(
+        request,
+        "events/registration_detail.html",
+        {
+            "registration": registration,
+            "seminar": registration.seminar,
+            "sessions": registration.sessions.order_by("starts_at", "topic"),
+            "manage_link": settings.SITE_URL + request.path,
+        },
+    )
+    # The private link is in the URL: keep it out of Referer headers sent to other sites.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
