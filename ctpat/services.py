@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from ctpat.enums import BusinessType, CertificationStatus
+from ctpat.enums import ELIGIBLE_STATUSES, BusinessType, CertificationStatus
 from ctpat.exceptions import CompanyNotEligible, CompanyNotFound, PartnerListError
 from ctpat.models import Certification, Company, account_number_validator, country_validator
 
@@ -113,13 +113,20 @@ def _choice_lookup(choices) -> dict[str, str]:
     return lookup
 
 
+class _UpperField(forms.CharField):
+    """Normalized before validation, so that the validators see what will be stored."""
+
+    def to_python(self, value):
+        return normalize_account_number(super().to_python(value))
+
+
 class CompanyRowForm(forms.Form):
     """The shape of one partner-list row; the import decides what it changes."""
 
-    account_number = forms.CharField(max_length=20, validators=[account_number_validator])
+    account_number = _UpperField(max_length=20, validators=[account_number_validator])
     legal_name = forms.CharField(max_length=200)
     business_type = forms.CharField(max_length=80)
-    country = forms.CharField(max_length=2, validators=[country_validator])
+    country = _UpperField(max_length=2, validators=[country_validator])
     status = forms.CharField(max_length=40)
     certified_on = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     expires_on = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
@@ -137,12 +144,6 @@ class CompanyRowForm(forms.Form):
     BUSINESS_TYPES = _choice_lookup(BusinessType.choices)
     STATUSES = _choice_lookup(CertificationStatus.choices)
     TIERS = {"": None, "1": 1, "i": 1, "2": 2, "ii": 2, "3": 3, "iii": 3}
-
-    def clean_account_number(self):
-        return normalize_account_number(self.cleaned_data["account_number"])
-
-    def clean_country(self):
-        return self.cleaned_data["country"].upper()
 
     def clean_business_type(self):
         return self._lookup("business_type", self.BUSINESS_TYPES)
@@ -182,7 +183,7 @@ class ImportResult:
         return len(self.created) + len(self.updated) + len(self.unchanged)
 
 
-def _read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
+def _read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     if len(data) > MAX_IMPORT_BYTES:
         raise PartnerListError(_t("The file is larger than 20 MB."), line=None)
     try:
@@ -207,7 +208,7 @@ def _read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
         for row in reader:
             if not any((value or "").strip() for key, value in row.items() if key is not None):
                 continue
-            if None in row:
+            if any((value or "").strip() for value in row.pop(None, [])):
                 raise PartnerListError(
                     _t("Line %(line)d: more values than header columns.")
                     % {"line": reader.line_num},
@@ -219,7 +220,7 @@ def _read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
             _t("Line %(line)d: %(error)s") % {"line": reader.line_num, "error": exc},
             line=reader.line_num,
         ) from None
-    return rows
+    return header, rows
 
 
 def _validate_rows(rows) -> list[tuple[int, dict]]:
@@ -250,9 +251,9 @@ COMPANY_FIELDS = (
     "legal_name",
     "business_type",
     "country",
-    "importer_tier",
     "certified_on",
-) + tuple(name for name in OPTIONAL_COLUMNS if name != "importer_tier")
+    *OPTIONAL_COLUMNS,
+)
 
 
 def companies_import(*, data: bytes, dry_run: bool = False) -> ImportResult:
@@ -261,7 +262,10 @@ def companies_import(*, data: bytes, dry_run: bool = False) -> ImportResult:
     A status or expiry that differs from the company's current one is recorded as a new step in
     its certification history. With ``dry_run`` nothing is written: the result is a preview.
     """
-    rows = _validate_rows(_read_rows(data))
+    header, raw_rows = _read_rows(data)
+    rows = _validate_rows(raw_rows)
+    # An optional column the file lacks leaves that field alone rather than blanking it.
+    fields = [name for name in COMPANY_FIELDS if name in header or name in REQUIRED_COLUMNS]
     result = ImportResult()
     today = timezone.localdate()
     with transaction.atomic():
@@ -274,7 +278,9 @@ def companies_import(*, data: bytes, dry_run: bool = False) -> ImportResult:
         to_create, to_update, history = [], [], []
         for _line, row in rows:
             number = row["account_number"]
-            values = {name: row[name] for name in COMPANY_FIELDS}
+            values = {name: row[name] for name in fields}
+            if row["business_type"] != BusinessType.US_IMPORTER:
+                values["importer_tier"] = None  # also when the file has no tier column
             company = existing.get(number)
             status_changed = company is None or (
                 (company.status, company.expires_on) != (row["status"], row["expires_on"])
@@ -301,15 +307,18 @@ def companies_import(*, data: bytes, dry_run: bool = False) -> ImportResult:
                 else:
                     result.unchanged.append(number)
             if status_changed:
-                history.append(
-                    (company, row["status"], row["certified_on"] or today, row["expires_on"])
-                )
+                effective_on = today
+                if company.pk is None and row["status"] in ELIGIBLE_STATUSES:
+                    effective_on = row["certified_on"] or today
+                history.append((company, row["status"], effective_on, row["expires_on"]))
         if dry_run:
             transaction.set_rollback(True)
             return result
         Company.objects.bulk_create(to_create, batch_size=500)
         Company.objects.bulk_update(
-            to_update, [*COMPANY_FIELDS, "status", "expires_on", "updated_at"], batch_size=500
+            to_update,
+            [*{*fields, "importer_tier"}, "status", "expires_on", "updated_at"],
+            batch_size=500,
         )
         Certification.objects.bulk_create(
             [

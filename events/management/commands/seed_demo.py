@@ -1,0 +1,353 @@
+"""The San Diego demo: one seminar shaped like CBP's and a set of demo CTPAT partners."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from ctpat.enums import BusinessType, CertificationStatus, ImporterTier
+from ctpat.models import Company
+from ctpat.services import company_set_status
+from events.models import BreakoutSession, CompanyAllocation, Seminar, WorkshopDay
+from events.seats import seminar_lock
+
+SLUG = "san-diego"
+VENUE_ZONE = ZoneInfo("America/Los_Angeles")
+TITLE = "CTPAT Training Seminar — San Diego"
+SUMMARY = (
+    "Three and a half days of CTPAT training for certified and validated partners: program "
+    "updates, joint CBP/trade presentations, panel discussions and two days of break-out workshops."
+)
+PROGRAM = """\
+Monday — plenary
+Welcome and opening remarks by CBP leadership.
+CTPAT program updates: minimum security criteria, the partner portal, mutual recognition.
+Joint CBP/trade presentations: securing cargo from the foreign point of stuffing to the U.S. border.
+
+Tuesday — break-out workshops (first group)
+Wednesday — plenary
+Panel discussions: trade facilitation and border security as complementary objectives; \
+lessons learned from supply chain security breaches; working with business partners.
+
+Thursday — break-out workshops (second group), closing session
+
+Each registrant attends the workshops on one day, Tuesday or Thursday. \
+Free for CTPAT certified or validated companies, at most two employees per company.
+"""
+# Three slots of two parallel sessions, so that a registrant can pick at most three.
+TOPICS = [
+    ("Conducting a supply chain security risk assessment", time(9), "Room 6A"),
+    ("Evidence of implementation and documentation", time(9), "Room 6B"),
+    ("Suspensions and removals", time(11), "Room 6A"),
+    ("CBP risk indicators", time(11), "Room 6B"),
+    ("Developing a security training and awareness program", time(14), "Room 6A"),
+    ("Proactive approaches to security breach prevention", time(14), "Room 6B"),
+]
+SESSION_LENGTH = timedelta(minutes=90)
+DAYS = [("Tuesday workshops", 1), ("Thursday workshops", 3)]  # offset from the Monday
+
+NAMES = [
+    "Pacific Rim", "Otay Mesa", "Baja Norte", "Great Lakes", "Sierra Madre", "Harbor Point",
+    "Cascadia", "Rio Bravo", "Golden Gate", "Lone Star", "Maple Leaf", "Sonora", "Bajío",
+    "Coronado", "Mesa Verde", "Northern Plains", "Cabrillo", "Tecate", "Laurentian", "Gulf Coast",
+    "Chula Vista", "Monterrey", "Fraser Valley", "Imperial Valley", "Ensenada",
+]  # fmt: skip
+SUFFIX = {"US": "Inc.", "MX": "S.A. de C.V.", "CA": "Ltd."}
+TYPE_WORD = {
+    BusinessType.US_IMPORTER: ("Imports", "US"),
+    BusinessType.EXPORTER: ("Exports", None),
+    BusinessType.FOREIGN_MANUFACTURER: ("Manufacturing", "MX"),
+    BusinessType.HIGHWAY_CARRIER: ("Trucking", None),
+    BusinessType.MEXICO_LONG_HAUL_CARRIER: ("Autotransportes", "MX"),
+    BusinessType.RAIL_CARRIER: ("Railway", None),
+    BusinessType.SEA_CARRIER: ("Shipping Lines", None),
+    BusinessType.AIR_CARRIER: ("Air Cargo", None),
+    BusinessType.CONSOLIDATOR: ("Freight Consolidators", None),
+    BusinessType.CUSTOMS_BROKER: ("Customs Brokerage", "US"),
+    BusinessType.PORT_TERMINAL_OPERATOR: ("Marine Terminals", "US"),
+    BusinessType.THIRD_PARTY_LOGISTICS: ("Logistics", None),
+}
+COUNTRIES = ["US", "MX", "CA"]
+
+
+class Command(BaseCommand):
+    help = "Create or update the San Diego demo seminar and demo CTPAT partners (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seats", type=int, default=1200, help="seminar capacity (1200)")
+        parser.add_argument("--per-company", type=int, default=2, help="seats per company (2)")
+        parser.add_argument("--companies", type=int, default=50, help="eligible companies (50)")
+
+    def handle(self, *args, seats, per_company, companies, **options):
+        if seats < 2:
+            raise CommandError("--seats must be at least 2 (one per workshop day).")
+        if per_company < 1:
+            raise CommandError("--per-company must be at least 1.")
+        if companies < 0:
+            raise CommandError("--companies cannot be negative.")
+        now = timezone.now()
+        with transaction.atomic():
+            seminar, seminar_created = self._seminar(seats=seats, per_company=per_company, now=now)
+            self._days(seminar=seminar, seats=seats)
+            if not seminar_created:
+                _capacities_set(seminar=seminar, seats=seats, per_company=per_company)
+            created = self._companies(count=companies, today=timezone.localdate(now))
+        self._summary(seminar, seminar_created, companies, created)
+
+    # --- Seminar -------------------------------------------------------------------------------
+
+    def _seminar(self, *, seats, per_company, now):
+        monday = _monday_on_or_after(timezone.localdate(now) + timedelta(weeks=6))
+        schedule = {
+            "starts_at": datetime.combine(monday, time(8), VENUE_ZONE),
+            "ends_at": datetime.combine(monday + timedelta(days=3), time(17), VENUE_ZONE),
+            "registration_opens_at": now - timedelta(hours=1),
+            "registration_closes_at": now + timedelta(weeks=4),
+        }
+        seminar = Seminar.objects.filter(slug=SLUG).first()
+        if seminar is None:
+            seminar = Seminar.objects.create(
+                slug=SLUG,
+                title=TITLE,
+                summary=SUMMARY,
+                program=PROGRAM,
+                venue="San Diego Convention Center",
+                address="111 W Harbor Dr, San Diego, CA 92101",
+                city="San Diego",
+                is_published=True,
+                capacity=seats,
+                per_company_limit=per_company,
+                **schedule,
+            )
+            return seminar, True
+        if not seminar.registration_is_open(now=now):
+            _reschedule(seminar=seminar, schedule=schedule)
+        return seminar, False
+
+    def _days(self, *, seminar, seats):
+        """The missing days and sessions; capacities of existing ones are _capacities_set's job."""
+        monday = timezone.localtime(seminar.starts_at, VENUE_ZONE).date()
+        for (label, offset), capacity in zip(DAYS, _day_capacities(seats), strict=True):
+            day = seminar.days.filter(label=label).first()
+            if day is None:
+                day = WorkshopDay.objects.create(
+                    seminar=seminar,
+                    label=label,
+                    date=monday + timedelta(days=offset),
+                    capacity=capacity,
+                )
+            self._sessions(day=day, capacity=_session_capacity(capacity))
+
+    def _sessions(self, *, day, capacity):
+        for topic, starts, room in TOPICS:
+            session = day.sessions.filter(topic=topic).first()
+            if session is None:
+                starts_at = datetime.combine(day.date, starts, VENUE_ZONE)
+                BreakoutSession.objects.create(
+                    day=day,
+                    topic=topic,
+                    room=room,
+                    starts_at=starts_at,
+                    ends_at=starts_at + SESSION_LENGTH,
+                    capacity=capacity,
+                )
+
+    # --- Companies -----------------------------------------------------------------------------
+
+    def _companies(self, *, count, today) -> int:
+        wanted = {f"DEMO{n:05d}": n for n in range(1, count + 1)}
+        wanted.update(dict.fromkeys(SPECIALS, 0))
+        existing = set(
+            Company.objects.filter(account_number__in=wanted).values_list(
+                "account_number", flat=True
+            )
+        )
+        created = 0
+        for number, n in wanted.items():
+            if number not in existing:
+                _company_create(number=number, n=n, today=today)
+                created += 1
+        return created
+
+    def _summary(self, seminar, seminar_created, companies, created):
+        closes = timezone.localtime(seminar.registration_closes_at, VENUE_ZONE)
+        self.stdout.write(
+            f"Seminar {seminar.slug!r} ({'created' if seminar_created else 'already there'}): "
+            f"{seminar.title}, {timezone.localtime(seminar.starts_at, VENUE_ZONE):%a %Y-%m-%d} to "
+            f"{timezone.localtime(seminar.ends_at, VENUE_ZONE):%a %Y-%m-%d}, "
+            f"{seminar.capacity} seats ({seminar.confirmed_count} confirmed), "
+            f"{seminar.per_company_limit} per company, registration open until "
+            f"{closes:%Y-%m-%d %H:%M %Z}."
+        )
+        for day in seminar.days.annotate(sessions_count=Count("sessions")).order_by("date"):
+            self.stdout.write(
+                f"  {day.label} {day.date:%a %Y-%m-%d}: {day.capacity} seats, "
+                f"{day.sessions_count} break-out sessions"
+            )
+        self.stdout.write(
+            f"Companies: {companies} eligible (DEMO00001…DEMO{companies:05d}), plus DEMOAPPL1 "
+            "(applicant), "
+            f"DEMOSUSP1 (suspended), DEMOREMV1 (removed), DEMOEXPD1 (expired); {created} created."
+        )
+
+
+def _monday_on_or_after(day: date) -> date:
+    return day + timedelta(days=-day.weekday() % 7)
+
+
+def _reschedule(*, seminar, schedule):
+    """Move a stale demo seminar forward by whole weeks so its registration is open again."""
+    weeks = timedelta(weeks=max(0, -(-(schedule["starts_at"] - seminar.starts_at).days // 7)))
+
+    def later(moment):  # by wall-clock time at the venue, across daylight-saving changes
+        return timezone.localtime(moment, VENUE_ZONE) + weeks
+
+    Seminar.objects.filter(pk=seminar.pk).update(
+        starts_at=later(seminar.starts_at),
+        ends_at=later(seminar.ends_at),
+        registration_opens_at=schedule["registration_opens_at"],
+        registration_closes_at=schedule["registration_closes_at"],
+        is_published=True,
+    )
+    for day in seminar.days.all():
+        WorkshopDay.objects.filter(pk=day.pk).update(date=day.date + weeks)
+        for session in day.sessions.all():
+            BreakoutSession.objects.filter(pk=session.pk).update(
+                starts_at=later(session.starts_at), ends_at=later(session.ends_at)
+            )
+    seminar.refresh_from_db()
+
+
+def _day_capacities(seats: int) -> list[int]:
+    """Split evenly; with an odd number of seats the first day gets the extra one."""
+    return [
+        seats // len(DAYS) + (1 if index < seats % len(DAYS) else 0) for index in range(len(DAYS))
+    ]
+
+
+def _session_capacity(day_capacity: int) -> int:
+    return -(-day_capacity // 2)  # two parallel rooms hold the whole day
+
+
+def _capacities_set(*, seminar, seats, per_company):
+    """New limits for an existing seminar, never below what registrations already hold.
+
+    The seminar's row is taken first, as every seat-moving use case does (``events.seats``), so
+    no registration can move a counter while the new caps are checked and written, and running
+    this during a rush cannot deadlock with one. Each UPDATE is still conditional on the
+    confirmed count.
+    """
+    seminar_lock(seminar=seminar)
+    seminar.refresh_from_db()
+    if seminar.confirmed_count > seats:  # the clearest message first; the UPDATE is the guard
+        _seats_refuse(seminar=seminar, seats=seats)
+    largest = CompanyAllocation.objects.filter(seminar=seminar).aggregate(n=Max("confirmed_count"))
+    if (largest["n"] or 0) > per_company:
+        raise CommandError(
+            f"--per-company {per_company} is below the {largest['n']} confirmed seats one "
+            "company already holds."
+        )
+    days = {day.label: day for day in seminar.days.all()}
+    day_capacity = dict(
+        zip([label for label, _offset in DAYS], _day_capacities(seats), strict=True)
+    )
+    topics = {topic for topic, _starts, _room in TOPICS}
+    for session in (
+        BreakoutSession.objects.filter(
+            day__seminar=seminar, day__label__in=day_capacity, topic__in=topics
+        )
+        .select_related("day")
+        .order_by("pk")
+    ):
+        capacity = _session_capacity(day_capacity[session.day.label])
+        _capacity_set(BreakoutSession, session, capacity, what=f"{session.topic!r} ({session.day})")
+    for label, capacity in day_capacity.items():
+        _capacity_set(WorkshopDay, days[label], capacity, what=repr(label))
+    if not Seminar.objects.filter(pk=seminar.pk, confirmed_count__lte=seats).update(
+        capacity=seats, per_company_limit=per_company
+    ):
+        _seats_refuse(seminar=seminar, seats=seats)
+    seminar.refresh_from_db()
+
+
+def _seats_refuse(*, seminar, seats):
+    seminar.refresh_from_db()
+    raise CommandError(
+        f"--seats {seats} is below the {seminar.confirmed_count} confirmed registrations of "
+        f"{SLUG}; cancel registrations first or choose at least that many seats."
+    )
+
+
+def _capacity_set(model, obj, capacity, *, what):
+    if not model.objects.filter(pk=obj.pk, confirmed_count__lte=capacity).update(capacity=capacity):
+        obj.refresh_from_db()
+        raise CommandError(
+            f"{what} would get {capacity} seats, below its {obj.confirmed_count} confirmed "
+            "registrations; choose more --seats."
+        )
+    obj.refresh_from_db()
+
+
+SPECIALS = {
+    # account number: (legal name, business type, country, steps as (status, days ago, expiry))
+    "DEMOAPPL1": ("Maquiladora Nueva Frontera S.A. de C.V.", BusinessType.FOREIGN_MANUFACTURER,
+                  "MX", [("applicant", 45, None)]),
+    "DEMOSUSP1": ("Suspended Freight Lines Inc.", BusinessType.HIGHWAY_CARRIER, "US",
+                  [("certified", 700, 760), ("suspended", 20, 760)]),
+    "DEMOREMV1": ("Removed Consolidators Ltd.", BusinessType.CONSOLIDATOR, "CA",
+                  [("certified", 900, 560), ("suspended", 120, 560), ("removed", 30, None)]),
+    "DEMOEXPD1": ("Expired Customs Brokerage Inc.", BusinessType.CUSTOMS_BROKER, "US",
+                  [("certified", 1490, -30)]),
+}  # fmt: skip
+
+
+def _company_create(*, number, n, today):
+    """A demo partner with a plausible certification history (the steps, not just the status)."""
+    if number in SPECIALS:
+        legal_name, business_type, country, plan = SPECIALS[number]
+        steps = [
+            (
+                status,
+                today - timedelta(days=ago),
+                None if expiry is None else today + timedelta(days=expiry),
+            )
+            for status, ago, expiry in plan
+        ]
+        tier = None
+    else:
+        business_type = list(TYPE_WORD)[(n - 1) % len(TYPE_WORD)]
+        word, fixed_country = TYPE_WORD[business_type]
+        country = fixed_country or COUNTRIES[(n - 1) % len(COUNTRIES)]
+        legal_name = f"{NAMES[(n - 1) % len(NAMES)]} {word} {SUFFIX[country]}"
+        certified_on = today - timedelta(days=200 + (n * 37) % 900)
+        expires_on = certified_on + timedelta(days=4 * 365)
+        steps = [(CertificationStatus.CERTIFIED, certified_on, expires_on)]
+        tier = ImporterTier.TIER_I
+        if n % 5 in (0, 2, 3):  # about three in five, importers included
+            steps.append(
+                (CertificationStatus.VALIDATED, certified_on + timedelta(days=180), expires_on)
+            )
+            tier = ImporterTier.TIER_III if (n // 12) % 2 else ImporterTier.TIER_II
+        if business_type != BusinessType.US_IMPORTER:
+            tier = None
+    company = Company.objects.create(
+        account_number=number,
+        legal_name=legal_name,
+        business_type=business_type,
+        country=country,
+        importer_tier=tier,
+        status=steps[0][0],
+        poc_name="Demo Security Manager",
+        poc_email=f"ctpat-poc+{number.lower()}@partner.example",
+    )
+    for status, effective_on, expires_on in steps:
+        company_set_status(
+            company=company,
+            status=status,
+            effective_on=effective_on,
+            expires_on=expires_on,
+            note="Demo data (seed_demo)",
+        )
