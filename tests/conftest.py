@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 
 from ctpat.enums import CertificationStatus
@@ -32,8 +34,13 @@ def suspended_company(db):
 def seminar(db):
     """A San Diego-shaped seminar: two workshop days, two sessions each (one pair overlapping)."""
     seminar = SeminarFactory(capacity=1200, per_company_limit=2)
-    for label in ("Tuesday workshops", "Thursday workshops"):
-        day = WorkshopDayFactory(seminar=seminar, label=label, capacity=600)
+    for offset, label in ((1, "Tuesday workshops"), (3, "Thursday workshops")):
+        day = WorkshopDayFactory(
+            seminar=seminar,
+            label=label,
+            date=(seminar.starts_at + timedelta(days=offset)).date(),
+            capacity=600,
+        )
         first = BreakoutSessionFactory(day=day, topic="CBP risk indicators")
         BreakoutSessionFactory(
             day=day,
@@ -48,3 +55,89 @@ def seminar(db):
             ends_at=first.ends_at + (first.ends_at - first.starts_at),
         )
     return seminar
+
+
+@pytest.fixture
+def register():
+    """Call ``registration_create`` for a valid person; keywords override any field.
+
+    ``day`` is a ``WorkshopDay`` (default: the seminar's first), ``sessions`` are sessions.
+    """
+    import itertools
+
+    from events.services import registration_create
+
+    numbers = itertools.count(1)
+
+    def register(seminar, company, *, day=..., sessions=(), **fields):
+        number = next(numbers)
+        if day is ...:
+            day = seminar.days.first()
+        values = {
+            "account_number": company.account_number,
+            "first_name": "María",
+            "last_name": f"Tester {number}",
+            "email": f"attendee{number}@{company.account_number.lower()}.example",
+            "job_title": "Supply chain security manager",
+            "phone": "+1 619 555 0100",
+            "workshop_day_id": day.pk if day is not None else None,
+            "session_ids": [session.pk for session in sessions],
+        }
+        return registration_create(seminar=seminar, **(values | fields))
+
+    return register
+
+
+@pytest.fixture
+def seat_ledger():
+    """A function giving every counter of a seminar beside the rows it counts, and row totals."""
+    from django.db.models import Count
+
+    from events.enums import RegistrationStatus
+    from events.models import (
+        BreakoutSession,
+        CompanyAllocation,
+        Registration,
+        RegistrationSession,
+        WorkshopDay,
+    )
+
+    confirmed = RegistrationStatus.CONFIRMED
+
+    def ledger(seminar) -> dict:
+        seminar.refresh_from_db()
+        registrations = Registration.objects.filter(seminar=seminar)
+        counters = {"seminar": seminar.confirmed_count}
+        rows = {"seminar": registrations.filter(status=confirmed).count()}
+        for day in WorkshopDay.objects.filter(seminar=seminar):
+            counters[f"day {day.pk}"] = day.confirmed_count
+            rows[f"day {day.pk}"] = registrations.filter(status=confirmed, workshop_day=day).count()
+        for session in BreakoutSession.objects.filter(day__seminar=seminar):
+            counters[f"session {session.pk}"] = session.confirmed_count
+            rows[f"session {session.pk}"] = RegistrationSession.objects.filter(
+                session=session, registration__status=confirmed
+            ).count()
+        for allocation in CompanyAllocation.objects.filter(seminar=seminar):
+            counters[f"company {allocation.company_id}"] = allocation.confirmed_count
+        for row in registrations.filter(status=confirmed).values("company").annotate(n=Count("id")):
+            rows[f"company {row['company']}"] = row["n"]
+        for key in counters.keys() - rows.keys():
+            rows[key] = 0
+        return {
+            "counters": counters,
+            "rows": rows,
+            "registrations": dict(
+                registrations.values_list("status").annotate(n=Count("id")).order_by("status")
+            ),
+            "picks": RegistrationSession.objects.filter(registration__seminar=seminar).count(),
+            "allocations": CompanyAllocation.objects.filter(seminar=seminar).count(),
+        }
+
+    return ledger
+
+
+@pytest.fixture(autouse=True)
+def _whitenoise_without_collectstatic(settings):
+    """WhiteNoise warns (an error here) when STATIC_ROOT was never collected; serve from finders."""
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.WHITENOISE_USE_FINDERS = True

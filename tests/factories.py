@@ -87,3 +87,31 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     status = RegistrationStatus.CONFIRMED
     confirmation_code = factory.Sequence(lambda n: f"T{n:07d}")
     manage_token = factory.Sequence(lambda n: f"token-{n:040d}")
+
+
+def seminar_build(
+    *,
+    capacity: int = 1200,
+    per_company_limit: int = 2,
+    day_capacities: tuple[int, ...] = (600, 600),
+    sessions_per_day: int = 2,
+    session_capacity: int = 100,
+) -> Seminar:
+    """A seminar with workshop days and back-to-back (never overlapping) sessions on each day."""
+    seminar = SeminarFactory(capacity=capacity, per_company_limit=per_company_limit)
+    for index, day_capacity in enumerate(day_capacities):
+        day = WorkshopDayFactory(
+            seminar=seminar,
+            label=f"Day {index + 1} workshops",
+            date=(seminar.starts_at + timedelta(days=1 + 2 * index)).date(),
+            capacity=day_capacity,
+        )
+        first = BreakoutSessionFactory(day=day, capacity=session_capacity)
+        for slot in range(1, sessions_per_day):
+            BreakoutSessionFactory(
+                day=day,
+                capacity=session_capacity,
+                starts_at=first.starts_at + slot * timedelta(minutes=90),
+                ends_at=first.ends_at + slot * timedelta(minutes=90),
+            )
+    return seminar

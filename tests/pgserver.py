@@ -4,6 +4,7 @@ Uses the machine's ``initdb``/``pg_ctl`` (PostgreSQL 15 on Debian). PostgreSQL r
 root, so as root the server runs as the ``postgres`` system user.
 """
 
+import contextlib
 import glob
 import os
 import shutil
@@ -110,8 +111,6 @@ class PostgresServer:
         self._wait_ready()
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)

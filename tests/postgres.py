@@ -53,4 +53,5 @@ def pytest_report_header(config):
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database.get('HOST') or database['NAME']}"
+    engine = database["ENGINE"].rsplit(".", 1)[-1]
+    return f"database: {engine} {database.get('HOST') or database['NAME']}"
