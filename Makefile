@@ -1,0 +1,53 @@
+# The two commands of the README: `make demo` (set up and run the site with demo data) and
+# `make test` (every test, on SQLite and on a throwaway PostgreSQL). Both start from a fresh clone.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_ENV = DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" SITE_URL=http://$(HOST):$(PORT) \
+	ALLOWED_HOSTS=$(HOST),localhost,127.0.0.1
+
+.PHONY: demo test lint install clean
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+var/secret_key:
+	mkdir -p var
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+demo: install var/secret_key
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) $(BIN)/python manage.py demo_staff --i-know-this-is-local
+	@echo
+	@echo "  The site:        http://$(HOST):$(PORT)/"
+	@echo "  Register:        http://$(HOST):$(PORT)/seminars/san-diego/register/"
+	@echo "  Eligible:        DEMO00001 … DEMO00050 (two people per company)"
+	@echo "  Refused:         DEMOAPPL1 (applicant), DEMOSUSP1 (suspended), DEMOREMV1 (removed), DEMOEXPD1 (expired)"
+	@echo "  Admin:           http://$(HOST):$(PORT)/admin/ with the demo-admin account above"
+	@echo "  E-mails are printed below (console backend). Stop with Ctrl-C."
+	@echo
+	$(DEMO_ENV) EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
+		$(BIN)/gunicorn ctpat.wsgi:application --bind $(HOST):$(PORT) --workers 2 \
+		--access-logfile - --log-level warning
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SECRET_KEY=lint DEBUG=0 $(BIN)/python manage.py makemigrations --check --dry-run
+
+test: lint
+	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --postgres
+
+clean:
+	rm -rf $(VENV) var staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
