@@ -175,3 +175,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Deliver outbox e-mail right after the transaction that wrote it commits. Turn off to leave
+# delivery to a worker running `manage.py send_outbox --loop` (then a slow SMTP server never
+# slows a registrant's request).
+OUTBOX_DELIVER_ON_COMMIT = env_bool("OUTBOX_DELIVER_ON_COMMIT", default=True)

@@ -1,25 +1,40 @@
-"""E-mails to registrants, sent after commit: a mail failure never undoes a registration."""
+"""The e-mails of the outbox, rendered when delivered (``events.outbox.outbox_deliver``).
 
-import logging
+Rendering at delivery rather than when the row was written means a message shows the
+registration as it is now: a retried message never carries a private link revoked meanwhile,
+and the calendar file matches the seat the person holds.
+"""
+
 from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _t
+from django.utils.translation import ngettext
 
-from events.calendar import registration_calendar_build
-from events.enums import RegistrationStatus
-from events.models import Registration
+from events.calendar import CANCEL, PUBLISH, registration_calendar_build
+from events.enums import EmailKind, RegistrationStatus
+from events.models import CompanyAllocation, OutboundEmail, Registration
+from events.waitlist import waitlist_position
 
-logger = logging.getLogger(__name__)
-
-TEMPLATES = {
-    RegistrationStatus.CONFIRMED: "emails/registration_confirmed",
-    RegistrationStatus.WAITLISTED: "emails/registration_waitlisted",
-}
+# Kinds that tell the registrant they hold a seat: their calendar file adds (or updates) it.
+CALENDAR_KINDS = frozenset(
+    {EmailKind.CONFIRMED, EmailKind.PROMOTED, EmailKind.CHANGED, EmailKind.REMINDER}
+)
+# The company's point of contact must never receive a link that manages someone's registration.
+MANAGE_LINK_KINDS = frozenset(
+    {
+        EmailKind.CONFIRMED,
+        EmailKind.WAITLISTED,
+        EmailKind.PROMOTED,
+        EmailKind.CHANGED,
+        EmailKind.LINK_REISSUED,
+        EmailKind.REMINDER,
+    }
+)
 
 
 def registration_manage_url(*, registration: Registration) -> str:
@@ -29,67 +44,170 @@ def registration_manage_url(*, registration: Registration) -> str:
     )
 
 
-def _subject(*, registration: Registration) -> str:
-    if registration.status == RegistrationStatus.WAITLISTED:
-        template = _t("%(seminar)s: you are on the wait-list — code %(code)s")
-    else:
-        template = _t("%(seminar)s: registration confirmed — code %(code)s")
-    return template % {
-        "seminar": registration.seminar.title,
-        "code": registration.confirmation_code,
-    }
-
-
-def _calendar_part(*, registration: Registration, sessions) -> MIMEText:
-    part = MIMEText(
-        registration_calendar_build(registration=registration, sessions=sessions).decode(),
-        "calendar",
-        "utf-8",
-    )
-    part.set_param("method", "PUBLISH")
-    part.add_header("Content-Disposition", "attachment", filename="ctpat-seminar.ics")
-    return part
-
-
-def registration_confirmation_message(*, registration: Registration) -> EmailMultiAlternatives:
-    """The confirmation (or wait-list) e-mail in the registrant's language, not yet sent."""
-    sessions = list(registration.sessions.order_by("starts_at", "topic"))
-    template = TEMPLATES[registration.status]
+def email_message_build(*, email: OutboundEmail) -> EmailMultiAlternatives:
+    """The message of one outbox row in the registrant's language, with text and HTML parts."""
+    registration = email.registration
     with translation.override(registration.language):
-        context = {
-            "registration": registration,
-            "seminar": registration.seminar,
-            "company": registration.company,
-            "workshop_day": registration.workshop_day,
-            "sessions": sessions,
-            "manage_url": registration_manage_url(registration=registration),
-        }
+        context = _context(email=email)
         message = EmailMultiAlternatives(
-            subject=_subject(registration=registration),
-            body=render_to_string(f"{template}.txt", context),
+            subject=_subject(email=email, context=context),
+            body=render_to_string(f"emails/{email.kind}.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[registration.email],
+            to=[email.to],
         )
-        message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-        if registration.status == RegistrationStatus.CONFIRMED:
-            message.attach(_calendar_part(registration=registration, sessions=sessions))
+        message.attach_alternative(
+            render_to_string(f"emails/{email.kind}.html", context), "text/html"
+        )
+        calendar = _calendar_part(email=email, context=context)
+        if calendar is not None:
+            message.attach(calendar)
     return message
 
 
-def registration_confirmation_send(*, registration: Registration) -> None:
-    """Tell the registrant the outcome. Logs and swallows any failure: the seat is already saved."""
-    try:
-        # Read again after commit: the status may have moved on (promoted, cancelled) since.
-        registration = Registration.objects.select_related(
-            "seminar", "company", "workshop_day"
-        ).get(pk=registration.pk)
-        if registration.status not in TEMPLATES:
-            return
-        registration_confirmation_message(registration=registration).send()
-    except Exception as exc:
-        # The exception text of a mail server often quotes the address: log the id and type only.
-        logger.error(
-            "Confirmation e-mail for registration %s was not sent (%s).",
-            registration.pk,
-            type(exc).__name__,
-        )
+def _context(*, email: OutboundEmail) -> dict:
+    registration = email.registration
+    seminar = registration.seminar
+    context = {
+        "kind": email.kind,
+        "registration": registration,
+        "seminar": seminar,
+        "company": registration.company,
+        "workshop_day": registration.workshop_day,
+        "sessions": list(registration.sessions.order_by("starts_at", "topic")),
+        "had_seat": registration.confirmed_at is not None,
+        "substitute_for": email.context.get("substitute_for", ""),
+        "dropped_sessions": email.context.get("dropped_sessions", []),
+        "seminar_url": settings.SITE_URL + reverse("events:seminar_detail", args=[seminar.slug]),
+    }
+    if email.kind in MANAGE_LINK_KINDS:
+        context["manage_url"] = registration_manage_url(registration=registration)
+        # GET of this page only asks to confirm: mail scanners that follow links cancel nothing.
+        context["cancel_url"] = context["manage_url"] + "cancel/"
+    if email.kind == EmailKind.WAITLISTED:
+        context["position"] = waitlist_position(registration=registration)
+    if email.kind == EmailKind.REMINDER:
+        context["days"] = email.context.get("days", _days_until(registration))
+        context["starts_in"] = _starts_in(context["days"])
+    if email.kind in (EmailKind.HANDED_OVER, EmailKind.COMPANY_NOTICE):
+        context["successor"] = registration.substituted_by
+    if email.kind == EmailKind.COMPANY_NOTICE:
+        context.update(_company_context(email=email, context=context))
+    return context
+
+
+def _days_until(registration: Registration) -> int:
+    return (timezone.localdate(registration.seminar.starts_at) - timezone.localdate()).days
+
+
+def _starts_in(days: int) -> str:
+    if days <= 0:
+        return _t("starts today")
+    return ngettext("starts in %(days)d day", "starts in %(days)d days", days) % {"days": days}
+
+
+def _company_context(*, email: OutboundEmail, context: dict) -> dict:
+    registration = email.registration
+    seminar = registration.seminar
+    allocation = CompanyAllocation.objects.filter(
+        seminar=seminar, company=registration.company
+    ).first()
+    return {
+        "event": email.context.get("event", ""),
+        "headline": _notice_headline(email=email, context=context),
+        "seats_taken": allocation.confirmed_count if allocation else 0,
+        "seat_limit": seminar.per_company_limit,
+        "waiting": seminar.registrations.filter(
+            company=registration.company, status=RegistrationStatus.WAITLISTED
+        ).count(),
+    }
+
+
+def _notice_headline(*, email: OutboundEmail, context: dict) -> str:
+    """What happened, in one sentence naming the person, for the company's point of contact."""
+    event = email.context.get("event")
+    names = {
+        "name": email.registration.full_name,
+        "old": context["substitute_for"],
+        "new": context["successor"].full_name if context["successor"] else "",
+    }
+    if event == EmailKind.CONFIRMED and names["old"]:
+        text = _t("%(name)s took over the seat of %(old)s")
+    elif event == EmailKind.CONFIRMED:
+        text = _t("%(name)s registered and has a seat")
+    elif event == EmailKind.WAITLISTED and names["old"]:
+        text = _t("%(name)s took over the wait-list place of %(old)s")
+    elif event == EmailKind.WAITLISTED:
+        text = _t("%(name)s joined the wait-list")
+    elif event == EmailKind.PROMOTED:
+        text = _t("%(name)s got a seat from the wait-list")
+    elif event == EmailKind.CANCELLED and context["had_seat"]:
+        text = _t("%(name)s cancelled their registration")
+    elif event == EmailKind.CANCELLED:
+        text = _t("%(name)s left the wait-list")
+    elif event == EmailKind.HANDED_OVER:
+        text = _t("%(name)s handed their registration to %(new)s")
+    else:
+        text = _t("The registration of %(name)s changed")
+    return text % names
+
+
+def _subject(*, email: OutboundEmail, context: dict) -> str:
+    registration = email.registration
+    values = {
+        "seminar": registration.seminar.title,
+        "code": registration.confirmation_code,
+        "company": registration.company.legal_name,
+    }
+    kind = email.kind
+    if kind == EmailKind.COMPANY_NOTICE:
+        return _t("%(seminar)s: %(headline)s (%(company)s)") % {
+            **values,
+            "headline": context["headline"],
+        }
+    if kind == EmailKind.HANDED_OVER:
+        return _t("%(seminar)s: your seat now belongs to %(name)s") % {
+            **values,
+            "name": context["successor"].full_name if context["successor"] else "",
+        }
+    if kind == EmailKind.REMINDER:
+        return _t("%(seminar)s %(starts_in)s — code %(code)s") % {
+            **values,
+            "starts_in": context["starts_in"],
+        }
+    if kind == EmailKind.CANCELLED and not context["had_seat"]:
+        return _t("%(seminar)s: you left the wait-list — code %(code)s") % values
+    templates = {
+        EmailKind.CONFIRMED: _t("%(seminar)s: you have a seat — code %(code)s"),
+        EmailKind.WAITLISTED: _t("%(seminar)s: you are on the wait-list — code %(code)s"),
+        EmailKind.PROMOTED: _t("%(seminar)s: a seat freed up and it is yours — code %(code)s"),
+        EmailKind.CHANGED: _t("%(seminar)s: your registration was changed — code %(code)s"),
+        EmailKind.CANCELLED: _t("%(seminar)s: registration cancelled — code %(code)s"),
+        EmailKind.LINK_REISSUED: _t("%(seminar)s: your new private link — code %(code)s"),
+    }
+    return templates[kind] % values
+
+
+def _calendar_part(*, email: OutboundEmail, context: dict) -> MIMEText | None:
+    """PUBLISH for a seat held now; CANCEL when a seat was given up, so calendars drop it."""
+    registration = email.registration
+    if email.kind in CALENDAR_KINDS and registration.status == RegistrationStatus.CONFIRMED:
+        method, sessions = PUBLISH, context["sessions"]
+    elif email.kind == EmailKind.CANCELLED and context["had_seat"]:
+        method, sessions = CANCEL, context["sessions"]
+    elif email.kind == EmailKind.HANDED_OVER and context["had_seat"]:
+        # The picks moved to the colleague: cancel every session the old holder may have had.
+        day = registration.workshop_day
+        method, sessions = CANCEL, list(day.sessions.all()) if day else []
+    else:
+        return None
+    document = registration_calendar_build(
+        registration=registration,
+        sessions=sessions,
+        method=method,
+        # Every change to the registration is a new version of its calendar entries.
+        sequence=registration.changes.count(),
+    )
+    part = MIMEText(document.decode(), "calendar", "utf-8")
+    part.set_param("method", method)
+    part.add_header("Content-Disposition", "attachment", filename="ctpat-seminar.ics")
+    return part

@@ -6,7 +6,34 @@ class RegistrationStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     WAITLISTED = "waitlisted", _("Wait-listed")
     CANCELLED = "cancelled", _("Cancelled")
+    SUBSTITUTED = "substituted", _("Handed to a colleague")
 
 
 # A registration in one of these states holds (or waits for) a seat: R6 allows one per e-mail.
 ACTIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
+class RegistrationAction(models.TextChoices):
+    """What happened to a registration, for its history."""
+
+    CONFIRMED = "confirmed", _("Registered (confirmed)")
+    WAITLISTED = "waitlisted", _("Joined the wait-list")
+    PROMOTED = "promoted", _("Promoted from the wait-list")
+    CHANGED = "changed", _("Workshop day or sessions changed")
+    CANCELLED = "cancelled", _("Cancelled")
+    SUBSTITUTED = "substituted", _("Handed to a colleague")
+    SUBSTITUTE_IN = "substitute_in", _("Took over a colleague's registration")
+    LINK_REVOKED = "link_revoked", _("Private link replaced")
+    CHECKED_IN = "checked_in", _("Checked in")
+
+
+class EmailKind(models.TextChoices):
+    CONFIRMED = "confirmed", _("Registration confirmed")
+    WAITLISTED = "waitlisted", _("Joined the wait-list")
+    PROMOTED = "promoted", _("Promoted from the wait-list")
+    CHANGED = "changed", _("Registration changed")
+    CANCELLED = "cancelled", _("Registration cancelled")
+    HANDED_OVER = "handed_over", _("Seat handed to a colleague")
+    LINK_REISSUED = "link_reissued", _("New private link")
+    REMINDER = "reminder", _("Reminder")
+    COMPANY_NOTICE = "company_notice", _("Notice to the company's CTPAT point of contact")

@@ -50,3 +50,29 @@ class AlreadyRegistered(DomainError):
         "private link in your confirmation e-mail to change or cancel that registration."
     )
     field = "email"
+
+
+class RegistrationNotActive(DomainError):
+    """The registration was cancelled or handed to a colleague: nothing more can be done with it."""
+
+    message = _("This registration is no longer active: it was cancelled or handed to a colleague.")
+
+
+class CancellationClosed(DomainError):
+    message = _(
+        "The seminar has started, so this registration can no longer be cancelled online. "
+        "Please tell the CBP staff at the registration desk."
+    )
+
+
+class ChangesClosed(DomainError):
+    message = _(
+        "Changes are no longer possible: registration has closed or you have already checked in. "
+        "You can still cancel until the seminar starts."
+    )
+
+
+class CapacityBelowConfirmed(DomainError):
+    """Staff tried to lower a capacity under the seats already confirmed."""
+
+    field = "capacity"

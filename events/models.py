@@ -5,6 +5,7 @@ counters with conditional UPDATEs inside the registration's transaction; the che
 here are the last line should any code path ever get that wrong.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ctpat.models import Company
-from events.enums import ACTIVE_STATUSES, RegistrationStatus
+from events.enums import ACTIVE_STATUSES, EmailKind, RegistrationAction, RegistrationStatus
 
 
 def _counter_constraints(prefix: str) -> list[models.BaseConstraint]:
@@ -27,7 +28,28 @@ def _counter_constraints(prefix: str) -> list[models.BaseConstraint]:
     ]
 
 
-class Seminar(models.Model):
+class CountedModel(models.Model):
+    """A row with a guarded ``confirmed_count``.
+
+    Only the conditional UPDATEs of ``events.seats`` move the counter. A plain ``save()`` of an
+    existing row (the admin's, a command's) writes every other field but never the counter it
+    read earlier, which could undo a registration committed in between.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is None and not self._state.adding and self.pk is not None:
+            update_fields = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "confirmed_count"
+            ]
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+
+class Seminar(CountedModel):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
@@ -77,7 +99,7 @@ class Seminar(models.Model):
         return self.is_published and self.registration_opens_at <= now < self.registration_closes_at
 
 
-class WorkshopDay(models.Model):
+class WorkshopDay(CountedModel):
     seminar = models.ForeignKey(
         Seminar, on_delete=models.CASCADE, related_name="days", verbose_name=_("seminar")
     )
@@ -105,7 +127,7 @@ class WorkshopDay(models.Model):
         return max(self.capacity - self.confirmed_count, 0)
 
 
-class BreakoutSession(models.Model):
+class BreakoutSession(CountedModel):
     day = models.ForeignKey(
         WorkshopDay,
         on_delete=models.CASCADE,
@@ -143,7 +165,7 @@ class BreakoutSession(models.Model):
         return self.starts_at < other.ends_at and other.starts_at < self.ends_at
 
 
-class CompanyAllocation(models.Model):
+class CompanyAllocation(CountedModel):
     """R3: how many confirmed seats one company holds in one seminar (the row that guards it)."""
 
     seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="allocations")
@@ -204,6 +226,15 @@ class Registration(models.Model):
     waitlisted_at = models.DateTimeField(_("wait-listed"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    substituted_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="substitute_for",
+        verbose_name=_("handed to"),
+    )
 
     class Meta:
         verbose_name = _("registration")
@@ -220,6 +251,10 @@ class Registration(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=RegistrationStatus.values),
                 name="events_registration_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=RegistrationStatus.SUBSTITUTED) | Q(substituted_by__isnull=True),
+                name="events_registration_substitute_only_when_handed_over",
             ),
         ]
         indexes = [
@@ -251,3 +286,73 @@ class RegistrationSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id} → {self.session_id}"
+
+
+class RegistrationChange(models.Model):
+    """One entry in a registration's history: what happened, when and, for staff, by whom."""
+
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=_("registration"),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=RegistrationAction.choices)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("staff member"),
+        help_text=_("Empty when the registrant acted through their private link."),
+    )
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("registration change")
+        verbose_name_plural = _("registration history")
+        ordering = ["registration", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class OutboundEmail(models.Model):
+    """The outbox: a message written in the same transaction as the change it reports.
+
+    It is delivered after commit and retried by ``manage.py send_outbox`` until it goes out, so a
+    mail server that is down can neither undo a registration nor lose its message. The message is
+    rendered when delivered, from the registration and ``context``.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=EmailKind.choices)
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        related_name="emails",
+        verbose_name=_("registration"),
+    )
+    to = models.EmailField(_("to"))
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    dedupe_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(sent_at__isnull=True),
+                name="events_outbox_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.to}"

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _t
 from ctpat.exceptions import DomainError
 from ctpat.services import company_get_eligible
 from events import seats
-from events.enums import ACTIVE_STATUSES, RegistrationStatus
+from events.enums import ACTIVE_STATUSES, EmailKind, RegistrationStatus
 from events.exceptions import (
     AlreadyRegistered,
     InvalidChoice,
@@ -34,6 +34,7 @@ from events.models import (
     Seminar,
     WorkshopDay,
 )
+from events.outbox import outbox_write
 
 # No 0/O, 1/I/L: a code read aloud over the phone or typed from a badge cannot be misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -48,7 +49,7 @@ def manage_token_generate() -> str:
     return secrets.token_urlsafe(32)  # 256 bits, unrelated to the confirmation code
 
 
-def _choices_validate(
+def choices_validate(
     *, seminar: Seminar, workshop_day_id: int | None, session_ids: Sequence[int]
 ) -> tuple[WorkshopDay | None, list[BreakoutSession]]:
     """R4/R5 shape: exactly one day of this seminar; sessions of that day that do not overlap."""
@@ -101,12 +102,6 @@ def _registration_insert(**fields) -> Registration:
     return registration
 
 
-def _on_commit_send_confirmation(registration: Registration) -> None:
-    from events.emails import registration_confirmation_send
-
-    transaction.on_commit(lambda: registration_confirmation_send(registration=registration))
-
-
 def registration_create(
     *,
     seminar: Seminar,
@@ -130,7 +125,7 @@ def registration_create(
     if not seminar.registration_is_open(now=now):
         raise RegistrationClosed()
     company = company_get_eligible(account_number=account_number, on=timezone.localdate(now))
-    day, sessions = _choices_validate(
+    day, sessions = choices_validate(
         seminar=seminar, workshop_day_id=workshop_day_id, session_ids=session_ids
     )
     email = email.strip()
@@ -173,8 +168,8 @@ def _registration_save(*, seminar, sessions, person, waitlist, now) -> Registrat
         else:
             timestamps = {"waitlisted_at": now}
         registration = _registration_insert(status=status, **timestamps, **person)
-        _picks_insert(registration=registration, sessions=sessions)
-        _on_commit_send_confirmation(registration)
+        picks_insert(registration=registration, sessions=sessions)
+        outbox_write(registration=registration, kind=EmailKind(status))
     return registration
 
 
@@ -207,7 +202,7 @@ def _waitlist_or_refuse(full: DomainError, *, seminar, company, ask: bool) -> st
     return RegistrationStatus.WAITLISTED
 
 
-def _picks_insert(*, registration: Registration, sessions: list[BreakoutSession]) -> None:
+def picks_insert(*, registration: Registration, sessions: list[BreakoutSession]) -> None:
     if sessions:
         RegistrationSession.objects.bulk_create(
             [RegistrationSession(registration=registration, session=s) for s in sessions]

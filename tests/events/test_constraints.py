@@ -197,3 +197,23 @@ def test_workshop_day_in_use_cannot_be_deleted():
 
     with pytest.raises(ProtectedError), transaction.atomic():
         WorkshopDay.objects.filter(pk=day.pk).delete()
+
+
+@pytest.mark.parametrize("model_name", ["seminar", "workshop_day", "breakout_session"], ids=str)
+def test_plain_save_never_writes_back_a_stale_counter(model_name):
+    """A save of a row read before a registration committed must not undo that registration."""
+    session = BreakoutSessionFactory()
+    rows = {
+        "seminar": (Seminar, session.day.seminar_id),
+        "workshop_day": (WorkshopDay, session.day_id),
+        "breakout_session": (BreakoutSession, session.pk),
+    }
+    model, pk = rows[model_name]
+    stale = model.objects.get(pk=pk)
+    model.objects.filter(pk=pk).update(confirmed_count=1)  # a registration commits meanwhile
+
+    stale.capacity = 700
+    stale.save()
+
+    fresh = model.objects.get(pk=pk)
+    assert (fresh.capacity, fresh.confirmed_count) == (700, 1)

@@ -8,17 +8,16 @@ Every race runs ROUNDS times.
 """
 
 import random
-import threading
 from collections import Counter
+from functools import partial
 
 import pytest
-from django.db import connection
 
-from ctpat.exceptions import DomainError
 from events.enums import ACTIVE_STATUSES, RegistrationStatus
 from events.models import BreakoutSession, Registration, Seminar
 from events.services import registration_create
 from tests.factories import CompanyFactory, seminar_build
+from tests.races import assert_caps_hold, person, race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,68 +25,23 @@ ROUNDS = range(5)
 CONFIRMED, WAITLISTED = str(RegistrationStatus.CONFIRMED), str(RegistrationStatus.WAITLISTED)
 
 
-def _person(company, email, *, day, sessions=(), waitlist=False) -> dict:
-    return {
-        "account_number": company.account_number,
-        "first_name": "Lucía",
-        "last_name": "Hernández",
-        "email": email,
-        "job_title": "Compliance manager",
-        "phone": "+52 664 555 0199",
-        "workshop_day_id": day.pk,
-        "session_ids": [session.pk for session in sessions],
-        "waitlist": waitlist,
-    }
-
-
 def _race(seminar: Seminar, attempts: list[dict]) -> Counter:
-    """Run every attempt in its own thread, all released at once; count the outcomes."""
-    barrier = threading.Barrier(len(attempts))
-    outcomes: list[object] = [None] * len(attempts)
+    """Register every attempt in its own thread, all released at once; count the outcomes."""
 
-    def attempt(index: int, fields: dict) -> None:
-        try:
-            # Like a request: its own seminar row and connection, opened before the start signal.
-            own_seminar = Seminar.objects.get(pk=seminar.pk)
-            barrier.wait(timeout=60)
-            try:
-                outcomes[index] = str(registration_create(seminar=own_seminar, **fields).status)
-            except DomainError as refusal:
-                outcomes[index] = type(refusal).__name__
-        except BaseException as error:  # reported below, in the test's own thread
-            outcomes[index] = error
-        finally:
-            connection.close()
+    def own_seminar() -> Seminar:
+        return Seminar.objects.get(pk=seminar.pk)
 
-    threads = [
-        threading.Thread(target=attempt, args=(index, fields))
-        for index, fields in enumerate(attempts)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert [thread for thread in threads if thread.is_alive()] == []
-    assert [repr(o) for o in outcomes if isinstance(o, BaseException)] == []
-    return Counter(outcomes)
+    return Counter(race([(own_seminar, partial(_register, fields=f)) for f in attempts]))
+
+
+def _register(own_seminar: Seminar, *, fields: dict) -> str:
+    return str(registration_create(seminar=own_seminar, **fields).status)
 
 
 def _assert_invariants(seminar: Seminar, seat_ledger) -> dict:
     """Every cap holds by row count, every counter equals its rows, R6 and R8 hold."""
-    ledger = seat_ledger(seminar)
-    assert ledger["counters"] == ledger["rows"]
-    rows = ledger["rows"]
-    assert rows["seminar"] <= seminar.capacity
-    for day in seminar.days.all():
-        assert rows[f"day {day.pk}"] <= day.capacity
-    for session in BreakoutSession.objects.filter(day__seminar=seminar):
-        assert rows[f"session {session.pk}"] <= session.capacity
-    for key, confirmed in rows.items():
-        if key.startswith("company "):
-            assert confirmed <= seminar.per_company_limit
+    ledger = assert_caps_hold(seminar, seat_ledger)
     active = Registration.objects.filter(seminar=seminar, status__in=ACTIVE_STATUSES)
-    emails = [email.lower() for email in active.values_list("email", flat=True)]
-    assert len(emails) == len(set(emails))
     for waiting in active.filter(status=WAITLISTED).select_related("workshop_day"):
         assert seminar.remaining == 0 or waiting.workshop_day.remaining == 0
     return ledger
@@ -98,7 +52,7 @@ def test_race_last_seminar_seats_never_oversold(round_, seat_ledger):
     seminar = seminar_build(capacity=10)
     days = list(seminar.days.all())
     attempts = [
-        _person(CompanyFactory(), f"buyer{n}@race.example", day=days[n % 2]) for n in range(40)
+        person(CompanyFactory(), f"buyer{n}@race.example", day=days[n % 2]) for n in range(40)
     ]
 
     outcomes = _race(seminar, attempts)
@@ -115,7 +69,7 @@ def test_race_three_colleagues_at_once_two_get_seats(round_, seat_ledger):
     day = seminar.days.first()
     companies = [CompanyFactory() for _ in range(8)]
     attempts = [
-        _person(company, f"colleague{n}@{company.account_number.lower()}.example", day=day)
+        person(company, f"colleague{n}@{company.account_number.lower()}.example", day=day)
         for company in companies
         for n in range(3)
     ]
@@ -146,7 +100,7 @@ def test_race_same_email_twice_at_once_one_registration(
     session = first_day.sessions.first()
     if prefilled:
         registration_create(
-            seminar=seminar, **_person(CompanyFactory(), "early@bird.example", day=first_day)
+            seminar=seminar, **person(CompanyFactory(), "early@bird.example", day=first_day)
         )
     attempts = []
     for n in range(10):
@@ -156,7 +110,7 @@ def test_race_same_email_twice_at_once_one_registration(
                 day = first_day
             picks = [session] if day == first_day else []
             attempts.append(
-                _person(CompanyFactory(), twin, day=day, sessions=picks, waitlist=waitlist)
+                person(CompanyFactory(), twin, day=day, sessions=picks, waitlist=waitlist)
             )
 
     outcomes = _race(seminar, attempts)
@@ -175,7 +129,7 @@ def test_race_same_email_twice_at_once_one_registration(
 def test_race_last_workshop_day_seats_never_oversold(round_, seat_ledger):
     seminar = seminar_build(day_capacities=(5, 600))
     day = seminar.days.first()
-    attempts = [_person(CompanyFactory(), f"day{n}@race.example", day=day) for n in range(20)]
+    attempts = [person(CompanyFactory(), f"day{n}@race.example", day=day) for n in range(20)]
 
     outcomes = _race(seminar, attempts)
 
@@ -192,7 +146,7 @@ def test_race_last_session_seats_never_oversold(round_, seat_ledger):
     scarce, plenty = day.sessions.all()
     BreakoutSession.objects.filter(pk=scarce.pk).update(capacity=5)
     attempts = [
-        _person(CompanyFactory(), f"room{n}@race.example", day=day, sessions=[plenty, scarce])
+        person(CompanyFactory(), f"room{n}@race.example", day=day, sessions=[plenty, scarce])
         for n in range(20)
     ]
 
@@ -230,7 +184,7 @@ def test_race_mixed_storm_keeps_every_rule(round_, seat_ledger):
         # Every tenth person registers twice, the second time in capitals.
         email = f"storm{n - 1 if n % 10 == 9 else n}@race.example"
         attempts.append(
-            _person(
+            person(
                 companies[n % 20],
                 email.upper() if n % 10 == 9 else email,
                 day=day,

@@ -1,0 +1,247 @@
+"""What a registrant (through the private link) or staff can do with a registration (R8, R9).
+
+Each use case is one transaction that takes the seminar's row first (``events.seats``), then the
+registration's; every freed seat goes to the wait-list in the same transaction.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+
+from ctpat.exceptions import CompanyNotEligible
+from events import seats
+from events.enums import ACTIVE_STATUSES, EmailKind, RegistrationAction, RegistrationStatus
+from events.exceptions import (
+    AlreadyRegistered,
+    CancellationClosed,
+    ChangesClosed,
+    RegistrationNotActive,
+    WorkshopDayFull,
+)
+from events.history import registration_log
+from events.models import BreakoutSession, Registration, RegistrationSession
+from events.outbox import outbox_write
+from events.services import (
+    choices_validate,
+    confirmation_code_generate,
+    manage_token_generate,
+    picks_insert,
+)
+from events.waitlist import waitlist_promote
+
+
+def _lock(registration: Registration) -> Registration:
+    """The seminar's row, then the registration's, read fresh."""
+    seats.seminar_lock(seminar=registration.seminar)
+    return (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("seminar", "company", "workshop_day")
+        .get(pk=registration.pk)
+    )
+
+
+def _require_active(registration: Registration) -> None:
+    if registration.status not in ACTIVE_STATUSES:
+        raise RegistrationNotActive()
+
+
+def _require_changeable(registration: Registration, *, now: datetime) -> None:
+    _require_active(registration)
+    if now >= registration.seminar.registration_closes_at or registration.checked_in_at:
+        raise ChangesClosed()
+
+
+def _lock_changeable(registration: Registration, *, actor, now: datetime) -> Registration:
+    """Lock, then check it may still change: staff while it is active, registrants until close."""
+    registration = _lock(registration)
+    if actor is None:
+        _require_changeable(registration, now=now)
+    else:
+        _require_active(registration)
+    return registration
+
+
+def _seats_release(registration: Registration) -> None:
+    seminar = registration.seminar
+    seats.seminar_seat_release(seminar=seminar)
+    seats.day_seat_release(day=registration.workshop_day)
+    seats.session_seats_release(sessions=list(registration.sessions.all()))
+    seats.company_seat_release(seminar=seminar, company=registration.company)
+
+
+def registration_cancel(
+    *, registration: Registration, actor=None, now: datetime | None = None
+) -> Registration:
+    """Cancel a seat or leave the wait-list; a freed seat goes to the wait-list at once.
+
+    Registrants may cancel until the seminar starts; staff (``actor``) at any time.
+    """
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        registration = _lock(registration)
+        _require_active(registration)
+        if actor is None and now >= registration.seminar.starts_at:
+            raise CancellationClosed()
+        held_seat = registration.status == RegistrationStatus.CONFIRMED
+        if held_seat:
+            _seats_release(registration)
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = now
+        registration.save(update_fields=["status", "cancelled_at"])
+        registration_log(
+            registration=registration, action=RegistrationAction.CANCELLED, actor=actor
+        )
+        outbox_write(registration=registration, kind=EmailKind.CANCELLED)
+        if held_seat:
+            waitlist_promote(seminar=registration.seminar, now=now)
+    return registration
+
+
+def registration_change(
+    *,
+    registration: Registration,
+    workshop_day_id: int | None,
+    session_ids: Sequence[int] = (),
+    actor=None,
+    now: datetime | None = None,
+) -> Registration:
+    """Move to another workshop day and/or other sessions, all or nothing (R4, R5).
+
+    If the new day or a new session is full, the refusal rolls everything back: the registrant
+    keeps the old choice. A seat freed on the old day goes to the wait-list.
+    """
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        registration = _lock_changeable(registration, actor=actor, now=now)
+        seminar = registration.seminar
+        day, sessions = choices_validate(
+            seminar=seminar, workshop_day_id=workshop_day_id, session_ids=session_ids
+        )
+        old_day = registration.workshop_day
+        old_sessions = list(registration.sessions.all())
+        if registration.status == RegistrationStatus.CONFIRMED:
+            seats.day_seat_release(day=old_day)
+            seats.session_seats_release(sessions=old_sessions)
+            if not seats.day_seat_take(day=day):
+                raise WorkshopDayFull(
+                    _t("%(day)s is full. Your registration is unchanged.") % {"day": day.label}
+                )
+            seats.session_seats_take(sessions=sessions)
+        RegistrationSession.objects.filter(registration=registration).delete()
+        picks_insert(registration=registration, sessions=sessions)
+        registration.workshop_day = day
+        registration.save(update_fields=["workshop_day"])
+        registration_log(
+            registration=registration,
+            action=RegistrationAction.CHANGED,
+            actor=actor,
+            detail=_describe_choice(old_day, old_sessions)
+            + " → "
+            + _describe_choice(day, sessions),
+        )
+        outbox_write(registration=registration, kind=EmailKind.CHANGED)
+        if old_day != day or registration.status == RegistrationStatus.WAITLISTED:
+            waitlist_promote(seminar=seminar, now=now)
+    return registration
+
+
+def _describe_choice(day, sessions: list[BreakoutSession]) -> str:
+    topics = ", ".join(session.topic for session in sessions) or "-"
+    return f"{day.label if day else '-'} ({topics})"
+
+
+def registration_substitute(
+    *,
+    registration: Registration,
+    first_name: str,
+    last_name: str,
+    email: str,
+    job_title: str,
+    phone: str,
+    language: str = "en",
+    actor=None,
+    now: datetime | None = None,
+) -> Registration:
+    """Hand the seat (or the wait-list place) to a colleague of the same company (R9, R6).
+
+    The colleague gets a registration of their own, with its own code and private link, holding
+    the same day, sessions and place; the old one is kept as handed over, its link now inert.
+    Returns the colleague's registration.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic(durable=True):
+            old = _lock_changeable(registration, actor=actor, now=now)
+            if email.strip().lower() == old.email.lower():
+                raise AlreadyRegistered(_t("Enter your colleague's e-mail address, not yours."))
+            if not old.company.is_eligible(on=timezone.localdate(now)):
+                raise CompanyNotEligible(
+                    _t("Your company is no longer eligible, so its seats cannot be handed over.")
+                )
+            status = old.status
+            old.status = RegistrationStatus.SUBSTITUTED
+            old.cancelled_at = now
+            old.save(update_fields=["status", "cancelled_at"])
+            new = Registration.objects.create(
+                seminar=old.seminar,
+                company=old.company,
+                workshop_day=old.workshop_day,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                email=email.strip(),
+                job_title=job_title.strip(),
+                phone=phone.strip(),
+                status=status,
+                confirmation_code=confirmation_code_generate(),
+                manage_token=manage_token_generate(),
+                language=language,
+                created_at=now,
+                waitlisted_at=old.waitlisted_at,
+                confirmed_at=old.confirmed_at,
+            )
+            RegistrationSession.objects.filter(registration=old).update(registration=new)
+            old.substituted_by = new
+            old.save(update_fields=["substituted_by"])
+            registration_log(
+                registration=old,
+                action=RegistrationAction.SUBSTITUTED,
+                actor=actor,
+                detail=f"{new.full_name} ({new.confirmation_code})",
+            )
+            registration_log(
+                registration=new,
+                action=RegistrationAction.SUBSTITUTE_IN,
+                actor=actor,
+                detail=f"{old.full_name} ({old.confirmation_code})",
+            )
+            outbox_write(registration=old, kind=EmailKind.HANDED_OVER)
+            outbox_write(
+                registration=new,
+                kind=EmailKind(status),
+                context={"substitute_for": old.full_name},
+            )
+    except IntegrityError as exc:
+        if "events_registration_one_active_email" in str(exc):
+            raise AlreadyRegistered(
+                _t("%(email)s already holds a registration or wait-list place for this seminar.")
+                % {"email": email.strip()}
+            ) from exc
+        raise
+    return new
+
+
+def registration_link_revoke(*, registration: Registration, actor=None) -> Registration:
+    """Replace the private link (a leaked one stops working) and send the new one."""
+    with transaction.atomic(durable=True):
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        registration.manage_token = manage_token_generate()
+        registration.save(update_fields=["manage_token"])
+        registration_log(
+            registration=registration, action=RegistrationAction.LINK_REVOKED, actor=actor
+        )
+        if registration.status in ACTIVE_STATUSES:
+            outbox_write(registration=registration, kind=EmailKind.LINK_REISSUED)
+    return registration

@@ -1,0 +1,56 @@
+import signal
+import threading
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from events.models import OutboundEmail
+from events.outbox import MAX_ATTEMPTS, outbox_deliver
+
+BATCH = 500
+
+
+class Command(BaseCommand):
+    help = (
+        "Deliver due outbox e-mails, including retries of earlier failures. "
+        "With --loop, keep delivering until interrupted (a worker)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--loop", action="store_true", help="keep running until stopped")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=5.0,
+            help="seconds between rounds with --loop (default 5)",
+        )
+
+    def handle(self, *args, loop: bool, interval: float, **options) -> None:
+        stop = threading.Event()
+        if loop and threading.current_thread() is threading.main_thread():
+            # A worker stopped by its supervisor (SIGTERM) finishes the message in hand first.
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while True:
+                sent, failed = self._deliver_due()
+                if sent or failed or not loop:
+                    self.stdout.write(f"Sent {sent}, failed {failed}.")
+                if not loop or stop.wait(interval):
+                    break
+        except KeyboardInterrupt:
+            pass
+        given_up = OutboundEmail.objects.filter(
+            sent_at__isnull=True, attempts__gte=MAX_ATTEMPTS
+        ).count()
+        if given_up:
+            self.stderr.write(
+                f"{given_up} e-mail(s) gave up after {MAX_ATTEMPTS} attempts; see the admin."
+            )
+
+    def _deliver_due(self) -> tuple[int, int]:
+        sent = failed = 0
+        while True:
+            batch_sent, batch_failed = outbox_deliver(limit=BATCH)
+            sent, failed = sent + batch_sent, failed + batch_failed
+            # A short batch means nothing more is due (or others claimed it).
+            if batch_sent + batch_failed < BATCH:
+                return sent, failed
