@@ -6,36 +6,157 @@ that a counter always equals the rows it counts. Registration changes go through
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from ctpat.exceptions import DomainError
+from events import capacity, changes
+from events.exceptions import CapacityBelowConfirmed
 from events.models import (
     BreakoutSession,
     CompanyAllocation,
+    OutboundEmail,
     Registration,
+    RegistrationChange,
     RegistrationSession,
     Seminar,
     WorkshopDay,
 )
+from events.waitlist import waitlist_promote
+
+# The seat limits that only events.capacity may set on a saved row.
+CAPACITY_FIELDS = ("capacity", "per_company_limit")
 
 
-class CapacityFormMixin(forms.ModelForm):
-    """Refuse a capacity below the seats already confirmed, instead of a database error."""
+def _seat_fields(obj) -> list[str]:
+    return [name for name in CAPACITY_FIELDS if hasattr(obj, name)]
+
+
+class CapacityForm(forms.ModelForm):
+    """Refuse, with the numbers, a capacity below the seats confirmed right now.
+
+    The capacity service checks again under the seminar's lock when the form is saved.
+    """
+
+    def _confirmed_now(self, what: str) -> int:
+        if not self.instance.pk:
+            return 0
+        model = type(self.instance)
+        if what == "per_company_limit":
+            return (
+                CompanyAllocation.objects.filter(seminar=self.instance).aggregate(
+                    n=Max("confirmed_count")
+                )["n"]
+                or 0
+            )
+        return model.objects.values_list("confirmed_count", flat=True).get(pk=self.instance.pk)
 
     def clean_capacity(self):
         capacity = self.cleaned_data["capacity"]
-        confirmed = self.instance.confirmed_count if self.instance.pk else 0
+        confirmed = self._confirmed_now("capacity")
         if capacity is not None and capacity < confirmed:
             raise forms.ValidationError(
-                _("%(confirmed)d seats are already confirmed; the capacity cannot be lower.")
-                % {"confirmed": confirmed}
+                _(
+                    "%(confirmed)d seats are already confirmed, so the capacity cannot be "
+                    "%(capacity)d. Cancel or move registrations first, or choose at least "
+                    "%(confirmed)d."
+                ),
+                code="below_confirmed",
+                params={"confirmed": confirmed, "capacity": capacity},
             )
         return capacity
+
+    def clean_per_company_limit(self):
+        limit = self.cleaned_data["per_company_limit"]
+        held = self._confirmed_now("per_company_limit")
+        if limit is not None and limit < held:
+            raise forms.ValidationError(
+                _(
+                    "A company already holds %(held)d confirmed seats, so the limit per company "
+                    "cannot be %(limit)d."
+                ),
+                code="below_confirmed",
+                params={"held": held, "limit": limit},
+            )
+        return limit
+
+
+def capacity_save(request, obj, *, changed: list[str]) -> None:
+    """Save a change form's object: seat limits through events.capacity, the rest as typed.
+
+    The seat limits go through their service, which takes the seminar's row before any other, as
+    every seat-moving transaction does. The rest is saved by name only, so that a counter read
+    when the form was shown is never written back over the seats taken since.
+    """
+    seat_changes = {name: getattr(obj, name) for name in _seat_fields(obj) if name in changed}
+    others = [name for name in changed if name not in CAPACITY_FIELDS]
+    # A seminar's own row is the first lock anyway; saving its dates first lets a raise promote
+    # under the registration window just typed in.
+    if others and isinstance(obj, Seminar):
+        obj.save(update_fields=others)
+        others = []
+    if seat_changes:
+        try:
+            if isinstance(obj, Seminar):
+                promoted = capacity.seminar_capacity_set(seminar=obj, **seat_changes)
+            elif isinstance(obj, WorkshopDay):
+                promoted = capacity.workshop_day_capacity_set(day=obj, **seat_changes)
+            else:
+                capacity.session_capacity_set(session=obj, **seat_changes)
+                promoted = []
+        except CapacityBelowConfirmed as exc:
+            messages.error(
+                request, _("%(obj)s: %(refusal)s") % {"obj": obj, "refusal": exc.message}
+            )
+        else:
+            _promoted_report(request, promoted)
+    if others:
+        obj.save(update_fields=others)
+
+
+def _promoted_report(request, promoted) -> None:
+    if promoted:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d person was promoted from the wait-list: %(names)s.",
+                "%(count)d people were promoted from the wait-list: %(names)s.",
+                len(promoted),
+            )
+            % {
+                "count": len(promoted),
+                "names": ", ".join(f"{r.full_name} ({r.confirmation_code})" for r in promoted),
+            },
+        )
+
+
+class CapacityAdminMixin:
+    """Change forms and inlines of seminars, days and sessions save seats through the service."""
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        capacity_save(request, obj, changed=list(form.changed_data))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model not in (WorkshopDay, BreakoutSession):
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in formset.new_objects:
+            obj.save()
+        for obj, changed in formset.changed_objects:
+            capacity_save(request, obj, changed=changed)
+        formset.save_m2m()
 
 
 class WorkshopDayInline(admin.TabularInline):
     model = WorkshopDay
-    form = CapacityFormMixin
+    form = CapacityForm
     extra = 0
     fields = ["label", "date", "capacity", "confirmed_count"]
     readonly_fields = ["confirmed_count"]
@@ -44,7 +165,7 @@ class WorkshopDayInline(admin.TabularInline):
 
 class BreakoutSessionInline(admin.TabularInline):
     model = BreakoutSession
-    form = CapacityFormMixin
+    form = CapacityForm
     extra = 0
     fields = ["topic", "room", "starts_at", "ends_at", "capacity", "confirmed_count"]
     readonly_fields = ["confirmed_count"]
@@ -52,8 +173,8 @@ class BreakoutSessionInline(admin.TabularInline):
 
 
 @admin.register(Seminar)
-class SeminarAdmin(admin.ModelAdmin):
-    form = CapacityFormMixin
+class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
+    form = CapacityForm
     list_display = [
         "title",
         "city",
@@ -71,6 +192,7 @@ class SeminarAdmin(admin.ModelAdmin):
     readonly_fields = ["confirmed_count", "created_at"]
     date_hierarchy = "starts_at"
     inlines = [WorkshopDayInline]
+    actions = ["waitlist_promote_action"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "program", "is_published"]}),
         (_("Place and time"), {"fields": ["venue", "address", "city", "starts_at", "ends_at"]}),
@@ -78,25 +200,49 @@ class SeminarAdmin(admin.ModelAdmin):
         (_("Seats"), {"fields": ["capacity", "per_company_limit", "confirmed_count"]}),
     ]
 
+    @admin.action(description=_("Promote from the wait-list"))
+    def waitlist_promote_action(self, request, queryset):
+        for seminar in queryset:
+            with transaction.atomic():
+                promoted = waitlist_promote(seminar=seminar)
+            if promoted:
+                _promoted_report(request, promoted)
+            else:
+                messages.warning(
+                    request,
+                    _(
+                        "%(seminar)s: nobody was promoted (no free seat, nobody waiting who fits "
+                        "every rule, or registration is closed)."
+                    )
+                    % {"seminar": seminar},
+                )
+
 
 @admin.register(WorkshopDay)
-class WorkshopDayAdmin(admin.ModelAdmin):
-    form = CapacityFormMixin
+class WorkshopDayAdmin(CapacityAdminMixin, admin.ModelAdmin):
+    form = CapacityForm
     list_display = ["label", "seminar", "date", "capacity", "confirmed_count"]
     list_filter = ["seminar"]
     list_select_related = ["seminar"]
     readonly_fields = ["confirmed_count"]
     inlines = [BreakoutSessionInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a day that holds seats to another seminar would leave both seminars miscounted.
+        return [*super().get_readonly_fields(request, obj), *(["seminar"] if obj else [])]
+
 
 @admin.register(BreakoutSession)
-class BreakoutSessionAdmin(admin.ModelAdmin):
-    form = CapacityFormMixin
+class BreakoutSessionAdmin(CapacityAdminMixin, admin.ModelAdmin):
+    form = CapacityForm
     list_display = ["topic", "day", "room", "starts_at", "ends_at", "capacity", "confirmed_count"]
     list_filter = ["day__seminar", "day"]
     list_select_related = ["day"]
     search_fields = ["topic", "room"]
     readonly_fields = ["confirmed_count"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *(["day"] if obj else [])]
 
 
 class ReadOnlyMixin:
@@ -115,6 +261,21 @@ class SessionPickInline(ReadOnlyMixin, admin.TabularInline):
     verbose_name_plural = _("break-out sessions")
     fields = ["session"]
     readonly_fields = ["session"]
+    extra = 0
+
+
+class HistoryInline(ReadOnlyMixin, admin.TabularInline):
+    model = RegistrationChange
+    fields = ["at", "action", "actor", "detail"]
+    readonly_fields = fields
+    extra = 0
+
+
+class OutboundEmailInline(ReadOnlyMixin, admin.TabularInline):
+    model = OutboundEmail
+    fields = ["kind", "to", "created_at", "sent_at", "attempts", "last_error"]
+    readonly_fields = fields
+    ordering = ["created_at", "pk"]
     extra = 0
 
 
@@ -154,6 +315,8 @@ class RegistrationAdmin(admin.ModelAdmin):
         "waitlisted_at",
         "confirmed_at",
         "cancelled_at",
+        "checked_in_at",
+        "substituted_by",
     ]
     fields = [
         "seminar",
@@ -166,12 +329,53 @@ class RegistrationAdmin(admin.ModelAdmin):
         "job_title",
         "phone",
         "language",
-        ("created_at", "waitlisted_at", "confirmed_at", "cancelled_at"),
+        ("created_at", "waitlisted_at", "confirmed_at", "cancelled_at", "checked_in_at"),
+        "substituted_by",
     ]
-    inlines = [SessionPickInline]
+    inlines = [SessionPickInline, HistoryInline, OutboundEmailInline]
+    actions = ["cancel_action", "link_revoke_action"]
 
     def has_add_permission(self, request):
         return False  # registrations are made through the registration service
+
+    @admin.action(description=_("Cancel selected registrations"))
+    def cancel_action(self, request, queryset):
+        done = 0
+        for registration in queryset.select_related("seminar", "company"):
+            try:
+                changes.registration_cancel(registration=registration, actor=request.user)
+            except DomainError as exc:
+                messages.warning(request, f"{registration}: {exc.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d registration cancelled; freed seats went to the wait-list.",
+                    "%(count)d registrations cancelled; freed seats went to the wait-list.",
+                    done,
+                )
+                % {"count": done},
+            )
+
+    @admin.action(description=_("Replace private link"))
+    def link_revoke_action(self, request, queryset):
+        count = 0
+        for registration in queryset:
+            changes.registration_link_revoke(registration=registration, actor=request.user)
+            count += 1
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d private link replaced; the old one no longer works and active "
+                "registrants were sent the new one.",
+                "%(count)d private links replaced; the old ones no longer work and active "
+                "registrants were sent the new ones.",
+                count,
+            )
+            % {"count": count},
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False  # deleting would leave the seat counted; cancellation frees it

@@ -105,9 +105,10 @@ class SessionsChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-def seats_left_text(*, remaining: int, capacity: int) -> str:
+def seats_left_text(*, remaining: int, capacity: int, waitlist: bool = True) -> str:
     if remaining <= 0:
-        return _t("full — wait-list only")
+        # Sessions have no wait-list of their own: only the seminar and its days do.
+        return _t("full — wait-list only") if waitlist else _t("full")
     return _t("%(remaining)s of %(capacity)s seats left") % {
         "remaining": number_format(remaining, force_grouping=True),
         "capacity": number_format(capacity, force_grouping=True),
@@ -136,17 +137,16 @@ def session_label(session: BreakoutSession) -> ChoiceLabel:
             "end": time_format(ends_at, "TIME_FORMAT"),
             "room": session.room,
         },
-        seats=seats_left_text(remaining=session.remaining, capacity=session.capacity),
+        seats=seats_left_text(
+            remaining=session.remaining, capacity=session.capacity, waitlist=False
+        ),
         full=session.remaining <= 0,
     )
 
 
-class RegistrationForm(forms.Form):
-    account_number = TextField(
-        label=_("CTPAT account number"),
-        max_length=20,
-        help_text=_("Your company's account number, as shown in the CTPAT portal."),
-    )
+class PersonForm(forms.Form):
+    """Who holds the seat: shared by registration and hand-over to a colleague."""
+
     first_name = TextField(label=_("First name"), max_length=100)
     last_name = TextField(label=_("Last name"), max_length=100)
     email = SafeEmailField(
@@ -156,6 +156,37 @@ class RegistrationForm(forms.Form):
     )
     job_title = TextField(label=_("Job title"), max_length=150)
     phone = TextField(label=_("Phone"), max_length=40)
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"]
+        digits = sum(ch.isdigit() for ch in value)
+        if not PHONE_PATTERN.match(value) or digits < MIN_PHONE_DIGITS:
+            raise forms.ValidationError(
+                _(
+                    "Enter a phone number of at least 7 digits, with only digits, spaces, "
+                    "+ - ( ) . and “ext” for an extension."
+                ),
+                code="invalid",
+            )
+        return value
+
+    def person_fieldset(self, legend: str) -> Fieldset:
+        return Fieldset(
+            legend,
+            Div(
+                Div(Field("first_name", autocomplete="given-name"), css_class="col-sm-6"),
+                Div(Field("last_name", autocomplete="family-name"), css_class="col-sm-6"),
+                css_class="row",
+            ),
+            Field("email", autocomplete="email", spellcheck="false"),
+            Field("job_title", autocomplete="organization-title"),
+            Field("phone", autocomplete="tel", inputmode="tel"),
+        )
+
+
+class ProgramForm(forms.Form):
+    """The workshop day and break-out sessions: shared by registration and later changes."""
+
     workshop_day = DayChoiceField(
         label=_("Workshop day"),
         queryset=WorkshopDay.objects.none(),
@@ -174,19 +205,10 @@ class RegistrationForm(forms.Form):
             "invalid_pk_value": _("Choose break-out sessions of this seminar."),
         },
     )
-    waitlist = forms.BooleanField(
-        label=_("If no seat is free, put me on the wait-list"),
-        required=False,
-        help_text=_(
-            "When a seat frees up, the longest-waiting person who fits is given it at once and "
-            "told by e-mail."
-        ),
-    )
 
-    def __init__(self, *args, seminar: Seminar, offer_waitlist: bool = False, **kwargs):
+    def __init__(self, *args, seminar: Seminar, **kwargs):
         super().__init__(*args, **kwargs)
         self.seminar = seminar
-        self.waitlist_offered = offer_waitlist
         # The seminar comes with its days and sessions prefetched: build the choices from them so
         # that showing the form costs no query; the querysets only serve to validate a POST.
         days = list(seminar.days.all())
@@ -208,6 +230,63 @@ class RegistrationForm(forms.Form):
         if not session_field.choices:
             del self.fields["sessions"]
 
+    @property
+    def has_program(self) -> bool:
+        return "workshop_day" in self.fields or "sessions" in self.fields
+
+    def program_choice(self) -> dict:
+        """The service's keywords for the cleaned choice."""
+        day = self.cleaned_data.get("workshop_day")
+        return {
+            "workshop_day_id": day.pk if day else None,
+            "session_ids": [session.pk for session in self.cleaned_data.get("sessions") or ()],
+        }
+
+    def program_fieldset(self, legend: str, *after_day) -> Fieldset | None:
+        """The program fields; ``after_day`` goes right under the day it concerns."""
+        choice_template = "includes/_field_choices.html"
+        parts = []
+        if "workshop_day" in self.fields:
+            parts.append(Field("workshop_day", template=choice_template))
+        parts.extend(after_day)
+        if "sessions" in self.fields:
+            parts.append(Field("sessions", template=choice_template))
+        return Fieldset(legend, *parts) if parts else None
+
+
+def form_helper(*, form_id: str, layout: Layout, submit: str, name: str = "submit") -> FormHelper:
+    helper = FormHelper()
+    helper.template = "includes/_form.html"
+    helper.form_id = form_id
+    # The script that dims the sessions of other days looks for this class.
+    helper.form_class = "program-form"
+    helper.attrs = {"novalidate": ""}
+    helper.layout = layout
+    helper.add_input(Submit(name, submit, css_class="btn-primary btn-lg"))
+    return helper
+
+
+class RegistrationForm(PersonForm, ProgramForm):
+    field_order = ["account_number", "first_name", "last_name", "email", "job_title", "phone"]
+
+    account_number = TextField(
+        label=_("CTPAT account number"),
+        max_length=20,
+        help_text=_("Your company's account number, as shown in the CTPAT portal."),
+    )
+    waitlist = forms.BooleanField(
+        label=_("If no seat is free, put me on the wait-list"),
+        required=False,
+        help_text=_(
+            "When a seat frees up, the longest-waiting person who fits is given it at once and "
+            "told by e-mail."
+        ),
+    )
+
+    def __init__(self, *args, seminar: Seminar, offer_waitlist: bool = False, **kwargs):
+        super().__init__(*args, seminar=seminar, **kwargs)
+        self.waitlist_offered = offer_waitlist
+
     def clean_account_number(self) -> str:
         value = normalize_account_number(self.cleaned_data["account_number"])
         if not ACCOUNT_NUMBER_PATTERN.match(value):
@@ -216,71 +295,30 @@ class RegistrationForm(forms.Form):
             )
         return value
 
-    def clean_phone(self) -> str:
-        value = self.cleaned_data["phone"]
-        digits = sum(ch.isdigit() for ch in value)
-        if not PHONE_PATTERN.match(value) or digits < MIN_PHONE_DIGITS:
-            raise forms.ValidationError(
-                _(
-                    "Enter a phone number of at least 7 digits, with only digits, spaces, "
-                    "+ - ( ) . and “ext” for an extension."
-                ),
-                code="invalid",
-            )
-        return value
-
     def offer_waitlist(self) -> None:
         self.waitlist_offered = True
 
     @property
     def helper(self) -> FormHelper:
-        helper = FormHelper(self)
-        helper.template = "includes/_form.html"
-        helper.form_id = "registration-form"
-        helper.attrs = {"novalidate": ""}
-        helper.layout = self._layout()
-        helper.add_input(
-            Submit(
-                "register",
-                _t("Join the wait-list") if self._waitlist_only() else _t("Register"),
-                css_class="btn-primary btn-lg",
-            )
-        )
-        return helper
-
-    def _waitlist_only(self) -> bool:
-        return self.seminar.remaining <= 0
-
-    def _layout(self) -> Layout:
-        choice_template = "includes/_field_choices.html"
+        waitlist_only = self.seminar.remaining <= 0
         parts = [
             Fieldset(
                 _t("Your company"),
                 Field("account_number", autocomplete="off", css_class="text-uppercase"),
             ),
-            Fieldset(
-                _t("About you"),
-                Div(
-                    Div(Field("first_name", autocomplete="given-name"), css_class="col-sm-6"),
-                    Div(Field("last_name", autocomplete="family-name"), css_class="col-sm-6"),
-                    css_class="row",
-                ),
-                Field("email", autocomplete="email", spellcheck="false"),
-                Field("job_title", autocomplete="organization-title"),
-                Field("phone", autocomplete="tel", inputmode="tel"),
-            ),
+            self.person_fieldset(_t("About you")),
         ]
         # The wait-list offer sits right under the day it concerns, not at the end of the form.
-        program = []
-        if "workshop_day" in self.fields:
-            program.append(Field("workshop_day", template=choice_template))
-        if self.waitlist_offered:
-            program.append(self._waitlist_offer())
-        if "sessions" in self.fields:
-            program.append(Field("sessions", template=choice_template))
-        if program:
-            parts.append(Fieldset(_t("Your program"), *program))
-        return Layout(*parts)
+        offer = [self._waitlist_offer()] if self.waitlist_offered else []
+        program = self.program_fieldset(_t("Your program"), *offer)
+        if program is not None:
+            parts.append(program)
+        return form_helper(
+            form_id="registration-form",
+            layout=Layout(*parts),
+            submit=_t("Join the wait-list") if waitlist_only else _t("Register"),
+            name="register",
+        )
 
     def _waitlist_offer(self) -> Div:
         text = (

@@ -1,6 +1,6 @@
 """Reads shared by views, the availability feed and commands."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -17,15 +17,23 @@ def seminar_list_open(*, now=None) -> QuerySet[Seminar]:
     )
 
 
-def seminar_get_published(*, slug: str) -> Seminar:
-    """A published seminar with its days and sessions loaded in two more queries."""
+def _program_prefetch() -> Prefetch:
     days = WorkshopDay.objects.order_by("date", "id").prefetch_related(
         Prefetch("sessions", queryset=BreakoutSession.objects.order_by("starts_at", "topic", "id"))
     )
-    queryset = Seminar.objects.filter(is_published=True).prefetch_related(
-        Prefetch("days", queryset=days)
-    )
+    return Prefetch("days", queryset=days)
+
+
+def seminar_get_published(*, slug: str) -> Seminar:
+    """A published seminar with its days and sessions loaded in two more queries."""
+    queryset = Seminar.objects.filter(is_published=True).prefetch_related(_program_prefetch())
     return get_object_or_404(queryset, slug=slug)
+
+
+def seminar_program_load(*, seminar: Seminar) -> Seminar:
+    """Load the days and sessions of a seminar already in hand, in two queries."""
+    prefetch_related_objects([seminar], _program_prefetch())
+    return seminar
 
 
 def seminar_waitlisted_count(*, seminar: Seminar) -> int:

@@ -1,8 +1,23 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from events import views
+from events import views, views_manage
 
 app_name = "events"
+
+
+class ManageTokenConverter:
+    """The shape of a private link's token; anything else is a 404 before any query."""
+
+    regex = "[A-Za-z0-9_-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ManageTokenConverter, "manage_token")
 
 urlpatterns = [
     path("", views.seminar_list, name="seminar_list"),
@@ -13,5 +28,24 @@ urlpatterns = [
         name="seminar_availability",
     ),
     path("seminars/<slug:slug>/register/", views.registration_create, name="registration_create"),
-    path("registrations/<str:token>/", views.registration_detail, name="registration_detail"),
+    path(
+        "registrations/<manage_token:token>/",
+        views_manage.registration_detail,
+        name="registration_detail",
+    ),
+    path(
+        "registrations/<manage_token:token>/cancel/",
+        views_manage.registration_cancel,
+        name="registration_cancel",
+    ),
+    path(
+        "registrations/<manage_token:token>/change/",
+        views_manage.registration_change,
+        name="registration_change",
+    ),
+    path(
+        "registrations/<manage_token:token>/substitute/",
+        views_manage.registration_substitute,
+        name="registration_substitute",
+    ),
 ]

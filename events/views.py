@@ -1,14 +1,17 @@
-"""Public pages: the seminar list, a seminar's program, the registration form and its outcome.
+"""Public pages: the seminar list, a seminar's program and the registration form.
+
+The registration's own page, behind its private link, is in ``events.views_manage``.
 
 Views stay thin: reads come from ``events.selectors``, every rule from ``events.services``.
 """
 
+from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ctpat.exceptions import DomainError
@@ -18,6 +21,11 @@ from events.models import Seminar
 
 # A refused or malformed registration is the client's to fix: a 4xx, with the form to fix it in.
 REFUSED_STATUS = 422
+
+
+def refusal_add(form: forms.Form, exc: DomainError) -> None:
+    """Show a rule's refusal next to the field it concerns, or above the form."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _registration_state(seminar: Seminar) -> str:
@@ -70,7 +78,6 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = RegistrationForm(request.POST, seminar=seminar, offer_waitlist=offer_waitlist)
     if form.is_valid():
         data = form.cleaned_data
-        day = data.get("workshop_day")
         try:
             registration = services.registration_create(
                 seminar=seminar,
@@ -80,14 +87,12 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
                 email=data["email"],
                 job_title=data["job_title"],
                 phone=data["phone"],
-                workshop_day_id=day.pk if day else None,
-                session_ids=[session.pk for session in data.get("sessions") or ()],
+                **form.program_choice(),
                 waitlist=data["waitlist"],
                 language=get_language() or settings.LANGUAGE_CODE,
             )
         except DomainError as exc:
-            field = exc.field if exc.field in form.fields else None
-            form.add_error(field, exc.message)
+            refusal_add(form, exc)
             if getattr(exc, "waitlist_offered", False):
                 form.offer_waitlist()
         else:
@@ -95,22 +100,3 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "events/registration_form.html", {**context, "form": form}, status=REFUSED_STATUS
     )
-
-
-@require_GET
-@cache_control(private=True, no_store=True)
-def registration_detail(request: HttpRequest, token: str) -> HttpResponse:
-    registration = selectors.registration_get_by_token(token=token)
-    response = render(
-        request,
-        "events/registration_detail.html",
-        {
-            "registration": registration,
-            "seminar": registration.seminar,
-            "sessions": registration.sessions.order_by("starts_at", "topic"),
-            "manage_link": settings.SITE_URL + request.path,
-        },
-    )
-    # The private link is in the URL: keep it out of Referer headers sent to other sites.
-    response["Referrer-Policy"] = "no-referrer"
-    return response

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -190,17 +191,44 @@ def seeded_with_registrations(register):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--seats", "2"], "--seats 2 is below the 3 confirmed registrations of san-diego"),
-        (["--seats", "4"], "'Thursday workshops' would get 2 seats, below its 3 confirmed"),
-        (["--per-company", "1"], "--per-company 1 is below the 2 confirmed seats one company"),
+        (
+            ["--seats", "2"],
+            "--seats 2 refused: CTPAT Training Seminar — San Diego has 3 confirmed registrations, "
+            "so its capacity cannot be 2.",
+        ),
+        (
+            ["--seats", "4"],
+            "--seats 4 refused: Thursday workshops has 3 confirmed registrations, so its capacity "
+            "cannot be 2.",
+        ),
+        (
+            ["--per-company", "1"],
+            "--per-company 1 refused: A company already holds 2 confirmed seats, so the limit per "
+            "company cannot be 1.",
+        ),
     ],
     ids=["seminar", "day", "per-company"],
 )
 def test_seed_demo_refuses_limits_below_confirmed(seeded_with_registrations, args, message):
     before = snapshot()
-    with pytest.raises(CommandError, match=message):
+    with pytest.raises(CommandError, match=re.escape(message)):
         seed(*args, "--companies", "70")
     assert snapshot() == before  # one transaction: no companies added either
+
+
+def test_seed_demo_more_seats_promote_from_the_waitlist(register, settings):
+    settings.OUTBOX_DELIVER_ON_COMMIT = False
+    seed("--seats", "2")
+    seminar = Seminar.objects.get()
+    thursday = seminar.days.get(label="Thursday workshops")
+    register(seminar, Company.objects.get(account_number="DEMO00001"), day=thursday)
+    waiting = register(
+        seminar, Company.objects.get(account_number="DEMO00002"), day=thursday, waitlist=True
+    )
+    seed("--seats", "4")
+    waiting.refresh_from_db()
+    assert waiting.status == "confirmed"
+    assert WorkshopDay.objects.get(pk=thursday.pk).confirmed_count == 2
 
 
 @pytest.mark.parametrize("args", [["--seats", "1"], ["--per-company", "0"]], ids=["seats", "limit"])

@@ -178,7 +178,7 @@ def test_register_valid_redirects_to_confirmation_page(client, seminar, company)
     assert sessions[2].topic in body
     assert '<meta name="robots" content="noindex' in body
     assert page["Cache-Control"] == "private, no-store"
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
 
 
 @pytest.mark.parametrize(

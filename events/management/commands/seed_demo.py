@@ -5,14 +5,15 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.utils import timezone
 
 from ctpat.enums import BusinessType, CertificationStatus, ImporterTier
 from ctpat.models import Company
 from ctpat.services import company_set_status
-from events.models import BreakoutSession, CompanyAllocation, Seminar, WorkshopDay
-from events.seats import seminar_lock
+from events import capacity as capacity_service
+from events.exceptions import CapacityBelowConfirmed
+from events.models import BreakoutSession, Seminar, WorkshopDay
 
 SLUG = "san-diego"
 VENUE_ZONE = ZoneInfo("America/Los_Angeles")
@@ -233,62 +234,39 @@ def _session_capacity(day_capacity: int) -> int:
 
 
 def _capacities_set(*, seminar, seats, per_company):
-    """New limits for an existing seminar, never below what registrations already hold.
+    """New limits for an existing seminar, through the capacity services (never below what
+    registrations already hold; a raise fills seats from the wait-list at once).
 
-    The seminar's row is taken first, as every seat-moving use case does (``events.seats``), so
-    no registration can move a counter while the new caps are checked and written, and running
-    this during a rush cannot deadlock with one. Each UPDATE is still conditional on the
-    confirmed count.
+    The seminar comes first, so that its refusal, the clearest one, is the one shown.
     """
-    seminar_lock(seminar=seminar)
-    seminar.refresh_from_db()
-    if seminar.confirmed_count > seats:  # the clearest message first; the UPDATE is the guard
-        _seats_refuse(seminar=seminar, seats=seats)
-    largest = CompanyAllocation.objects.filter(seminar=seminar).aggregate(n=Max("confirmed_count"))
-    if (largest["n"] or 0) > per_company:
-        raise CommandError(
-            f"--per-company {per_company} is below the {largest['n']} confirmed seats one "
-            "company already holds."
+    try:
+        capacity_service.seminar_capacity_set(
+            seminar=seminar, capacity=seats, per_company_limit=per_company
         )
-    days = {day.label: day for day in seminar.days.all()}
-    day_capacity = dict(
-        zip([label for label, _offset in DAYS], _day_capacities(seats), strict=True)
-    )
-    topics = {topic for topic, _starts, _room in TOPICS}
-    for session in (
-        BreakoutSession.objects.filter(
-            day__seminar=seminar, day__label__in=day_capacity, topic__in=topics
+        day_capacity = dict(
+            zip([label for label, _offset in DAYS], _day_capacities(seats), strict=True)
         )
-        .select_related("day")
-        .order_by("pk")
-    ):
-        capacity = _session_capacity(day_capacity[session.day.label])
-        _capacity_set(BreakoutSession, session, capacity, what=f"{session.topic!r} ({session.day})")
-    for label, capacity in day_capacity.items():
-        _capacity_set(WorkshopDay, days[label], capacity, what=repr(label))
-    if not Seminar.objects.filter(pk=seminar.pk, confirmed_count__lte=seats).update(
-        capacity=seats, per_company_limit=per_company
-    ):
-        _seats_refuse(seminar=seminar, seats=seats)
-    seminar.refresh_from_db()
-
-
-def _seats_refuse(*, seminar, seats):
-    seminar.refresh_from_db()
-    raise CommandError(
-        f"--seats {seats} is below the {seminar.confirmed_count} confirmed registrations of "
-        f"{SLUG}; cancel registrations first or choose at least that many seats."
-    )
-
-
-def _capacity_set(model, obj, capacity, *, what):
-    if not model.objects.filter(pk=obj.pk, confirmed_count__lte=capacity).update(capacity=capacity):
-        obj.refresh_from_db()
-        raise CommandError(
-            f"{what} would get {capacity} seats, below its {obj.confirmed_count} confirmed "
-            "registrations; choose more --seats."
+        for day in seminar.days.filter(label__in=day_capacity).order_by("pk"):
+            capacity_service.workshop_day_capacity_set(day=day, capacity=day_capacity[day.label])
+        topics = {topic for topic, _starts, _room in TOPICS}
+        for session in (
+            BreakoutSession.objects.filter(
+                day__seminar=seminar, day__label__in=day_capacity, topic__in=topics
+            )
+            .select_related("day__seminar")
+            .order_by("pk")
+        ):
+            capacity_service.session_capacity_set(
+                session=session, capacity=_session_capacity(day_capacity[session.day.label])
+            )
+    except CapacityBelowConfirmed as exc:
+        option = (
+            f"--per-company {per_company}"
+            if exc.field == "per_company_limit"
+            else (f"--seats {seats}")
         )
-    obj.refresh_from_db()
+        raise CommandError(f"{option} refused: {exc.message}") from exc
+    seminar.refresh_from_db()
 
 
 SPECIALS = {
