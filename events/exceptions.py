@@ -76,3 +76,34 @@ class CapacityBelowConfirmed(DomainError):
     """Staff tried to lower a capacity under the seats already confirmed."""
 
     field = "capacity"
+
+
+class CodeNotFound(DomainError):
+    message = _("No registration has this confirmation code. Check the code and try again.")
+    field = "code"
+
+
+class CheckInRefused(DomainError):
+    """A person at the door who may not be checked in now; staff see ``message`` as a warning."""
+
+    field = "code"
+
+
+class CheckInNotActive(CheckInRefused, RegistrationNotActive):
+    """Cancelled or handed to a colleague; the message says by whom and when."""
+
+
+class CheckInNotConfirmed(CheckInRefused):
+    message = _("This person is on the wait-list and has no seat. Do not check them in.")
+
+
+class NotASeminarDay(CheckInRefused):
+    message = _("This seminar does not take place today.")
+
+
+class WrongDay(CheckInRefused):
+    """Today is a workshop day other than the one this person registered for."""
+
+
+class AlreadyCheckedIn(CheckInRefused):
+    """The message gives the time of the first check-in today."""

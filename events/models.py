@@ -356,3 +356,38 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.to}"
+
+
+class CheckIn(models.Model):
+    """One person at the door on one seminar day."""
+
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.PROTECT,
+        related_name="check_ins",
+        verbose_name=_("registration"),
+    )
+    date = models.DateField(_("seminar day"))
+    at = models.DateTimeField(_("checked in at"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked in by"),
+    )
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "date"], name="events_checkin_once_per_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["date", "at"], name="events_checkin_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} @ {self.date}"

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from events import views, views_manage
+from events import views, views_checkin, views_manage
 
 app_name = "events"
 
@@ -27,6 +27,7 @@ urlpatterns = [
         views.seminar_availability,
         name="seminar_availability",
     ),
+    path("checkin/<slug:slug>/", views_checkin.seminar_check_in, name="seminar_check_in"),
     path("seminars/<slug:slug>/register/", views.registration_create, name="registration_create"),
     path(
         "registrations/<manage_token:token>/",
