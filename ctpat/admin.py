@@ -1,9 +1,65 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+import hashlib
 
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ctpat.enums import CertificationStatus
+from ctpat.exceptions import PartnerListError
 from ctpat.models import Certification, Company, User
+from ctpat.services import MAX_IMPORT_BYTES, REQUIRED_COLUMNS, ImportResult, companies_import
 
 admin.site.register(User, UserAdmin)
+
+# How long a preview stays good for its confirmation.
+PREVIEW_MAX_AGE = 60 * 60
+_PREVIEW_SALT = "ctpat.admin.partner-list-preview"
+
+
+class PartnerListForm(forms.Form):
+    """The upload. On confirmation ``preview`` proves this file is the one that was previewed.
+
+    The file is sent again rather than kept on the server: a partner list may weigh 20 MB, too
+    much for the session or a hidden field, and a file on the server's disk would need cleaning
+    up and would not be seen by another application server. The signed digest makes sure that
+    what is imported is exactly what the preview showed.
+    """
+
+    file = forms.FileField(
+        label=_("Partner list (CSV)"),
+        help_text=_("UTF-8 CSV with the header row: %(columns)s. At most 20 MB.")
+        % {"columns": ", ".join(REQUIRED_COLUMNS)},
+    )
+    preview = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # One byte over the limit is enough for the service to refuse the file.
+        self.data_bytes = upload.read(MAX_IMPORT_BYTES + 1)
+        return upload
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data_bytes).hexdigest()
+
+    def signed_digest(self) -> str:
+        return signing.dumps(self.digest, salt=_PREVIEW_SALT)
+
+    def matches_preview(self) -> bool:
+        try:
+            digest = signing.loads(
+                self.cleaned_data["preview"], salt=_PREVIEW_SALT, max_age=PREVIEW_MAX_AGE
+            )
+        except signing.BadSignature:  # also an expired one
+            return False
+        return digest == self.digest
 
 
 class CertificationInline(admin.TabularInline):
@@ -25,3 +81,79 @@ class CompanyAdmin(admin.ModelAdmin):
     list_filter = ["status", "business_type", "country"]
     search_fields = ["account_number", "legal_name"]
     inlines = [CertificationInline]
+    change_list_template = "admin/ctpat/company/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="ctpat_company_import"), *super().get_urls()]
+
+    def has_import_permission(self, request) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"can_import": self.has_import_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return self._import_page(request, PartnerListForm())
+        form = PartnerListForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self._import_page(request, form)
+        confirming = "_confirm" in request.POST
+        if confirming and not form.matches_preview():
+            messages.error(
+                request,
+                _(
+                    "This is not the file that was previewed, or the preview is more than an "
+                    "hour old. Nothing was saved; check the preview below and confirm again."
+                ),
+            )
+            confirming = False
+        try:
+            result = companies_import(data=form.data_bytes, dry_run=not confirming)
+        except PartnerListError as exc:
+            messages.error(
+                request,
+                _("%(error)s Nothing was saved.") % {"error": exc.message},
+            )
+            return self._import_page(request, PartnerListForm())
+        if not confirming:
+            confirm_form = PartnerListForm(initial={"preview": form.signed_digest()})
+            return self._import_page(request, confirm_form, result=result, name=form.files["file"])
+        messages.success(request, self._summary(result))
+        return redirect(reverse("admin:ctpat_company_changelist"))
+
+    def _import_page(self, request, form, *, result: ImportResult | None = None, name=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import partner list"),
+            "form": form,
+            "result": result,
+            "file_name": name,
+            "summary": self._summary(result) if result else "",
+            "status_changes": [
+                (number, CertificationStatus(old).label, CertificationStatus(new).label)
+                for number, old, new in (result.status_changes if result else [])
+            ],
+        }
+        return TemplateResponse(request, "admin/ctpat/company/import.html", context)
+
+    @staticmethod
+    def _summary(result: ImportResult) -> str:
+        return ngettext(
+            "%(total)d company in the file: %(created)d created, %(updated)d updated, "
+            "%(unchanged)d unchanged; %(changes)d status changes.",
+            "%(total)d companies in the file: %(created)d created, %(updated)d updated, "
+            "%(unchanged)d unchanged; %(changes)d status changes.",
+            result.total,
+        ) % {
+            "total": result.total,
+            "created": len(result.created),
+            "updated": len(result.updated),
+            "unchanged": len(result.unchanged),
+            "changes": len(result.status_changes),
+        }

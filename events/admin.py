@@ -7,13 +7,18 @@ that a counter always equals the rows it counts. Registration changes go through
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ctpat.exceptions import DomainError
-from events import capacity, changes
+from events import capacity, changes, roster
 from events.exceptions import CapacityBelowConfirmed
 from events.models import (
     BreakoutSession,
@@ -193,6 +198,7 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
     date_hierarchy = "starts_at"
     inlines = [WorkshopDayInline]
     actions = ["waitlist_promote_action"]
+    change_form_template = "admin/events/seminar/change_form.html"
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "program", "is_published"]}),
         (_("Place and time"), {"fields": ["venue", "address", "city", "starts_at", "ends_at"]}),
@@ -200,7 +206,37 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
         (_("Seats"), {"fields": ["capacity", "per_company_limit", "confirmed_count"]}),
     ]
 
-    @admin.action(description=_("Promote from the wait-list"))
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.roster_view)
+        return [
+            path("<int:pk>/roster.csv", view, name="events_seminar_roster"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            "can_export_roster": request.user.has_perm("events.view_registration"),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def roster_view(self, request, pk):
+        """The roster as CSV; ``?excel=1`` adds a BOM, ``?status=all`` the wait-listed too."""
+        if not request.user.has_perm("events.view_registration"):
+            raise PermissionDenied
+        seminar = get_object_or_404(Seminar, pk=pk)
+        excel = request.GET.get("excel") == "1"
+        content = roster.roster_csv(
+            seminar=seminar,
+            include_waitlisted=request.GET.get("status") == "all",
+            excel=excel,
+        )
+        name = f"roster-{seminar.slug}-{timezone.localdate():%Y-%m-%d}{'-excel' if excel else ''}"
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+
+    @admin.action(description=_("Promote from the wait-list"), permissions=["change"])
     def waitlist_promote_action(self, request, queryset):
         for seminar in queryset:
             with transaction.atomic():
@@ -338,7 +374,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # registrations are made through the registration service
 
-    @admin.action(description=_("Cancel selected registrations"))
+    @admin.action(description=_("Cancel selected registrations"), permissions=["change"])
     def cancel_action(self, request, queryset):
         done = 0
         for registration in queryset.select_related("seminar", "company"):
@@ -359,7 +395,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                 % {"count": done},
             )
 
-    @admin.action(description=_("Replace private link"))
+    @admin.action(description=_("Replace private link"), permissions=["change"])
     def link_revoke_action(self, request, queryset):
         count = 0
         for registration in queryset:
