@@ -141,3 +141,19 @@ def _whitenoise_without_collectstatic(settings):
     """WhiteNoise warns (an error here) when STATIC_ROOT was never collected; serve from finders."""
     settings.WHITENOISE_AUTOREFRESH = True
     settings.WHITENOISE_USE_FINDERS = True
+
+
+@pytest.fixture
+def staff_client(client):
+    """``staff_client("view_registration", …)``: the client, logged in as staff with those."""
+    from django.contrib.auth.models import Permission
+
+    from ctpat.models import User
+
+    def staff_client(*codenames):
+        user = User.objects.create_user("clerk", password="x", is_staff=True)
+        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+        client.force_login(user)
+        return client
+
+    return staff_client

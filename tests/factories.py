@@ -115,3 +115,13 @@ def seminar_build(
                 ends_at=first.ends_at + slot * timedelta(minutes=90),
             )
     return seminar
+
+
+# A colleague's details, for hand-overs (R9).
+COLLEAGUE = {
+    "first_name": "Jorge",
+    "last_name": "Ramírez",
+    "email": "jorge.ramirez@maquila.example",
+    "job_title": "Security coordinator",
+    "phone": "+52 664 555 0123",
+}

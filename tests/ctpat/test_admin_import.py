@@ -1,10 +1,9 @@
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ctpat.enums import CertificationStatus
-from ctpat.models import Certification, Company, User
+from ctpat.models import Certification, Company
 from tests.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,17 +121,6 @@ def test_import_duplicate_account_numbers_are_refused_with_both_lines(admin_clie
         "Line 5: account number IMP00001 already appears on line 2. Nothing was saved."
     ]
     assert Company.objects.count() == 0
-
-
-@pytest.fixture
-def staff_client(client):
-    def staff_client(*codenames):
-        user = User.objects.create_user("clerk", password="x", is_staff=True)
-        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-        client.force_login(user)
-        return client
-
-    return staff_client
 
 
 @pytest.mark.parametrize(

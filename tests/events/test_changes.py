@@ -27,19 +27,12 @@ from events.exceptions import (
     WorkshopDayFull,
 )
 from events.models import BreakoutSession, OutboundEmail, Registration
-from tests.factories import CompanyFactory
+from tests.factories import COLLEAGUE, CompanyFactory
 
 pytestmark = pytest.mark.django_db
 
 CONFIRMED, WAITLISTED = RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED
 CANCELLED, SUBSTITUTED = RegistrationStatus.CANCELLED, RegistrationStatus.SUBSTITUTED
-COLLEAGUE = {
-    "first_name": "Jorge",
-    "last_name": "Ramírez",
-    "email": "jorge.ramirez@maquila.example",
-    "job_title": "Security coordinator",
-    "phone": "+52 664 555 0123",
-}
 
 
 @pytest.fixture(autouse=True)

@@ -20,17 +20,9 @@ from events.exceptions import (
     WrongDay,
 )
 from events.models import CheckIn, Registration
-from tests.factories import RegistrationFactory, SeminarFactory, WorkshopDayFactory
+from tests.factories import COLLEAGUE, RegistrationFactory, SeminarFactory, WorkshopDayFactory
 
 pytestmark = pytest.mark.django_db
-
-COLLEAGUE = {
-    "first_name": "Jorge",
-    "last_name": "Ramírez",
-    "email": "jorge.ramirez@maquila.example",
-    "job_title": "Security coordinator",
-    "phone": "+52 664 555 0123",
-}
 
 
 @pytest.fixture(autouse=True)

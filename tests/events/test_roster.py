@@ -3,12 +3,10 @@ import io
 from datetime import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
 from ctpat.enums import BusinessType
-from ctpat.models import User
 from events.enums import RegistrationStatus
 from events.models import RegistrationSession
 from tests.factories import CompanyFactory, RegistrationFactory
@@ -197,17 +195,6 @@ def test_roster_links_on_the_seminar_change_page(admin_client, seminar):
     assert f'href="{url}"'.encode() in response.content
     assert f'href="{url}?excel=1"'.encode() in response.content
     assert b"Download roster for Excel (CSV, UTF-8 with BOM)" in response.content
-
-
-@pytest.fixture
-def staff_client(client):
-    def staff_client(*codenames):
-        user = User.objects.create_user("clerk", password="x", is_staff=True)
-        user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-        client.force_login(user)
-        return client
-
-    return staff_client
 
 
 def test_roster_refused_without_view_registration(staff_client, roster_seminar):
