@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -46,22 +45,15 @@ class CapacityForm(forms.ModelForm):
     The capacity service checks again under the seminar's lock when the form is saved.
     """
 
-    def _confirmed_now(self, what: str) -> int:
+    def _confirmed_now(self) -> int:
         if not self.instance.pk:
             return 0
         model = type(self.instance)
-        if what == "per_company_limit":
-            return (
-                CompanyAllocation.objects.filter(seminar=self.instance).aggregate(
-                    n=Max("confirmed_count")
-                )["n"]
-                or 0
-            )
         return model.objects.values_list("confirmed_count", flat=True).get(pk=self.instance.pk)
 
     def clean_capacity(self):
         capacity = self.cleaned_data["capacity"]
-        confirmed = self._confirmed_now("capacity")
+        confirmed = self._confirmed_now()
         if capacity is not None and capacity < confirmed:
             raise forms.ValidationError(
                 _(
@@ -76,16 +68,11 @@ class CapacityForm(forms.ModelForm):
 
     def clean_per_company_limit(self):
         limit = self.cleaned_data["per_company_limit"]
-        held = self._confirmed_now("per_company_limit")
-        if limit is not None and limit < held:
-            raise forms.ValidationError(
-                _(
-                    "A company already holds %(held)d confirmed seats, so the limit per company "
-                    "cannot be %(limit)d."
-                ),
-                code="below_confirmed",
-                params={"held": held, "limit": limit},
-            )
+        if limit is not None and self.instance.pk:
+            try:
+                capacity.company_limit_check(seminar=self.instance, limit=limit)
+            except CapacityBelowConfirmed as exc:
+                raise forms.ValidationError(exc.message, code="below_confirmed") from None
         return limit
 
 

@@ -25,6 +25,25 @@ def _below(what: str, capacity: int, confirmed: int, *, field: str = "capacity")
     )
 
 
+def company_seats_most_held(*, seminar: Seminar) -> int:
+    """The most confirmed seats any one company holds in the seminar."""
+    return seminar.allocations.aggregate(n=Max("confirmed_count"))["n"] or 0
+
+
+def company_limit_check(*, seminar: Seminar, limit: int) -> None:
+    """R3 for staff: a per-company limit below what a company already holds is refused."""
+    held = company_seats_most_held(seminar=seminar)
+    if limit < held:
+        raise CapacityBelowConfirmed(
+            _t(
+                "A company already holds %(held)d confirmed seats, so the limit per "
+                "company cannot be %(limit)d."
+            )
+            % {"held": held, "limit": limit},
+            field="per_company_limit",
+        )
+
+
 def seminar_capacity_set(
     *, seminar: Seminar, capacity: int | None = None, per_company_limit: int | None = None
 ) -> list[Registration]:
@@ -36,16 +55,7 @@ def seminar_capacity_set(
                 raise _below(locked.title, capacity, locked.confirmed_count)
             locked.capacity = capacity
         if per_company_limit is not None:
-            largest = locked.allocations.aggregate(n=Max("confirmed_count"))["n"] or 0
-            if per_company_limit < largest:
-                raise CapacityBelowConfirmed(
-                    _t(
-                        "A company already holds %(held)d confirmed seats, so the limit per "
-                        "company cannot be %(limit)d."
-                    )
-                    % {"held": largest, "limit": per_company_limit},
-                    field="per_company_limit",
-                )
+            company_limit_check(seminar=locked, limit=per_company_limit)
             locked.per_company_limit = per_company_limit
         locked.save(update_fields=["capacity", "per_company_limit"])
         return waitlist_promote(seminar=locked)
