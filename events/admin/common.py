@@ -1,0 +1,31 @@
+"""Pieces the seminar and registration admins share."""
+
+from django.contrib import messages
+from django.utils.translation import ngettext
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _promoted_report(request, promoted) -> None:
+    if promoted:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d person was promoted from the wait-list: %(names)s.",
+                "%(count)d people were promoted from the wait-list: %(names)s.",
+                len(promoted),
+            )
+            % {
+                "count": len(promoted),
+                "names": ", ".join(f"{r.full_name} ({r.confirmation_code})" for r in promoted),
+            },
+        )
