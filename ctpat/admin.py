@@ -8,13 +8,20 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ctpat.enums import CertificationStatus
 from ctpat.exceptions import PartnerListError
 from ctpat.models import Certification, Company, User
-from ctpat.services import MAX_IMPORT_BYTES, REQUIRED_COLUMNS, ImportResult, companies_import
+from ctpat.services import (
+    MAX_IMPORT_BYTES,
+    REQUIRED_COLUMNS,
+    ImportResult,
+    companies_import,
+    company_set_status,
+)
 
 admin.site.register(User, UserAdmin)
 
@@ -63,9 +70,25 @@ class PartnerListForm(forms.Form):
 
 
 class CertificationInline(admin.TabularInline):
+    """The history is kept, never rewritten: staff add a step, which becomes the current status."""
+
     model = Certification
     extra = 0
+    fields = ["status", "effective_on", "expires_on", "note", "recorded_at"]
+    readonly_fields = ["recorded_at"]
     ordering = ["-effective_on", "-recorded_at"]
+    verbose_name = _("certification step")
+    verbose_name_plural = _("certification history (newest first; add a step to change status)")
+
+    def get_queryset(self, request):
+        # Each row is titled by its __str__, which names the company's account number.
+        return super().get_queryset(request).select_related("company")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Company)
@@ -79,9 +102,68 @@ class CompanyAdmin(admin.ModelAdmin):
         "expires_on",
     ]
     list_filter = ["status", "business_type", "country"]
-    search_fields = ["account_number", "legal_name"]
+    # Account numbers by their beginning (a whole one is a beginning too); names anywhere.
+    search_fields = ["^account_number", "legal_name"]
+    search_help_text = _("A CTPAT account number (or its beginning) or part of the legal name.")
+    list_select_related = False  # every column is on the company's own row
+    list_per_page = 100
+    # The status mirrors the latest certification step: it changes by adding one below.
+    readonly_fields = ["status", "certified_on", "expires_on", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["account_number", "legal_name", "business_type", "country"]}),
+        (
+            _("Certification"),
+            {"fields": ["status", "importer_tier", "certified_on", "expires_on"]},
+        ),
+        (
+            _("Identifiers"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "ior_number",
+                    "mid",
+                    "scac",
+                    "dot_number",
+                    "fmc_number",
+                    "iata_code",
+                    "sct_permit",
+                ],
+            },
+        ),
+        (_("Point of contact"), {"fields": ["poc_name", "poc_email"]}),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]
     inlines = [CertificationInline]
     change_list_template = "admin/ctpat/company/change_list.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:  # a new partner gets its first status here, recorded as its first step
+            return ["created_at", "updated_at"]
+        return super().get_readonly_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and obj.status:
+            Certification.objects.create(
+                company=obj,
+                status=obj.status,
+                effective_on=obj.certified_on or timezone.localdate(),
+                expires_on=obj.expires_on,
+                note=_("Entered in the admin"),
+            )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Certification:
+            return super().save_formset(request, form, formset, change)
+        steps = sorted(formset.save(commit=False), key=lambda step: step.effective_on)
+        for step in steps:
+            company_set_status(
+                company=form.instance,
+                status=step.status,
+                effective_on=step.effective_on,
+                expires_on=step.expires_on,
+                note=step.note,
+            )
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_view)

@@ -22,7 +22,7 @@ from events.exceptions import (
     WorkshopDayFull,
 )
 from events.history import registration_log
-from events.models import BreakoutSession, Registration, RegistrationSession
+from events.models import BreakoutSession, OutboundEmail, Registration, RegistrationSession
 from events.outbox import outbox_write
 from events.services import (
     choices_validate,
@@ -245,3 +245,31 @@ def registration_link_revoke(*, registration: Registration, actor=None) -> Regis
         if registration.status in ACTIVE_STATUSES:
             outbox_write(registration=registration, kind=EmailKind.LINK_REISSUED)
     return registration
+
+
+def registration_confirmation_resend(*, registration: Registration, actor=None) -> OutboundEmail:
+    """Send the registrant their confirmation (or wait-list) e-mail again, with today's link.
+
+    The message says what the registration is now, and the company's point of contact, who
+    heard of it the first time, is not told again.
+    """
+    with transaction.atomic(durable=True):
+        registration = (
+            Registration.objects.select_for_update(of=("self",))
+            .select_related("company")
+            .get(pk=registration.pk)
+        )
+        _require_active(registration)
+        kind = (
+            EmailKind.CONFIRMED
+            if registration.status == RegistrationStatus.CONFIRMED
+            else EmailKind.WAITLISTED
+        )
+        [email] = outbox_write(registration=registration, kind=kind, notify_company=False)
+        registration_log(
+            registration=registration,
+            action=RegistrationAction.EMAIL_RESENT,
+            actor=actor,
+            detail=f"{kind.label} → {registration.email}",
+        )
+    return email

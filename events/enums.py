@@ -25,6 +25,7 @@ class RegistrationAction(models.TextChoices):
     SUBSTITUTE_IN = "substitute_in", _("Took over a colleague's registration")
     LINK_REVOKED = "link_revoked", _("Private link replaced")
     CHECKED_IN = "checked_in", _("Checked in")
+    EMAIL_RESENT = "email_resent", _("Confirmation e-mail sent again")
 
 
 class EmailKind(models.TextChoices):
@@ -37,3 +38,18 @@ class EmailKind(models.TextChoices):
     LINK_REISSUED = "link_reissued", _("New private link")
     REMINDER = "reminder", _("Reminder")
     COMPANY_NOTICE = "company_notice", _("Notice to the company's CTPAT point of contact")
+
+
+class QuestionKind(models.TextChoices):
+    """What a seminar's own question asks for on the registration form."""
+
+    TEXT = "text", _("Short text")
+    CHOICE = "choice", _("Choice (one of a list)")
+    YES_NO = "yes_no", _("Yes or no")
+
+
+class YesNo(models.TextChoices):
+    """The stored answer of a yes/no question: the same whatever language it was given in."""
+
+    YES = "yes", _("Yes")
+    NO = "no", _("No")

@@ -107,3 +107,12 @@ class WrongDay(CheckInRefused):
 
 class AlreadyCheckedIn(CheckInRefused):
     """The message gives the time of the first check-in today."""
+
+
+class InvalidAnswer(DomainError):
+    """An answer to one of the seminar's own questions is missing, unknown or not an option.
+
+    ``field`` is the question's form field, ``question_<id>``.
+    """
+
+    message = _("Answer this question with one of the options offered.")

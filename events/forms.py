@@ -6,16 +6,25 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import prefetch_related_objects
 from django.template.defaultfilters import date as date_format
 from django.template.defaultfilters import time as time_format
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.timezone import localtime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from ctpat.services import normalize_account_number
-from events.models import BreakoutSession, Seminar, WorkshopDay
+from events.enums import QuestionKind, YesNo
+from events.models import (
+    ANSWER_MAX_LENGTH,
+    BreakoutSession,
+    Seminar,
+    SeminarQuestion,
+    WorkshopDay,
+)
 
 # Single-line fields: any C0/C1 control character (tab and newline included) or NUL is a
 # pasted-in binary or a tampered request, never part of a name or a phone number.
@@ -286,6 +295,12 @@ class RegistrationForm(PersonForm, ProgramForm):
     def __init__(self, *args, seminar: Seminar, offer_waitlist: bool = False, **kwargs):
         super().__init__(*args, seminar=seminar, **kwargs)
         self.waitlist_offered = offer_waitlist
+        # One query for every question; the service then validates against the same list.
+        prefetch_related_objects([seminar], "questions")
+        self.questions = list(seminar.questions.all())
+        language = get_language()
+        for question in self.questions:
+            self.fields[question.field_name] = question_field(question, language=language)
 
     def clean_account_number(self) -> str:
         value = normalize_account_number(self.cleaned_data["account_number"])
@@ -297,6 +312,11 @@ class RegistrationForm(PersonForm, ProgramForm):
 
     def offer_waitlist(self) -> None:
         self.waitlist_offered = True
+
+    def answers(self) -> dict[int, str]:
+        """The service's ``answers``: question id → the stored value, for each question answered."""
+        values = ((q.pk, self.cleaned_data.get(q.field_name) or "") for q in self.questions)
+        return {pk: value for pk, value in values if value}
 
     @property
     def helper(self) -> FormHelper:
@@ -313,12 +333,23 @@ class RegistrationForm(PersonForm, ProgramForm):
         program = self.program_fieldset(_t("Your program"), *offer)
         if program is not None:
             parts.append(program)
+        if self.questions:
+            parts.append(self._questions_fieldset())
         return form_helper(
             form_id="registration-form",
             layout=Layout(*parts),
             submit=_t("Join the wait-list") if waitlist_only else _t("Register"),
             name="register",
         )
+
+    def _questions_fieldset(self) -> Fieldset:
+        fields = [
+            Field(q.field_name, template="includes/_field_choices.html")
+            if q.kind == QuestionKind.YES_NO
+            else Field(q.field_name)
+            for q in self.questions
+        ]
+        return Fieldset(_t("Questions from the organisers"), *fields)
 
     def _waitlist_offer(self) -> Div:
         text = (
@@ -332,3 +363,29 @@ class RegistrationForm(PersonForm, ProgramForm):
             css_class="alert alert-warning",
             css_id="waitlist-offer",
         )
+
+
+def question_field(question: SeminarQuestion, *, language: str | None) -> forms.Field:
+    """The form field that asks one of the seminar's questions, worded in ``language``."""
+    common = {
+        "label": question.label(language),
+        # Staff wrote it: shown as text, never as HTML.
+        "help_text": escape(question.help(language)),
+        "required": question.required,
+    }
+    invalid_choice = {"invalid_choice": _("Choose one of the options offered.")}
+    if question.kind == QuestionKind.CHOICE:
+        return forms.ChoiceField(
+            choices=[("", "—"), *question.options(language)],
+            error_messages=invalid_choice,
+            **common,
+        )
+    if question.kind == QuestionKind.YES_NO:
+        # Radio buttons, not a checkbox: a required question then needs a real "no".
+        return forms.ChoiceField(
+            choices=YesNo.choices,
+            widget=forms.RadioSelect,
+            error_messages=invalid_choice,
+            **common,
+        )
+    return TextField(max_length=ANSWER_MAX_LENGTH, **common)

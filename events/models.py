@@ -6,6 +6,7 @@ here are the last line should any code path ever get that wrong.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -13,7 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ctpat.models import Company
-from events.enums import ACTIVE_STATUSES, EmailKind, RegistrationAction, RegistrationStatus
+from events.enums import (
+    ACTIVE_STATUSES,
+    EmailKind,
+    QuestionKind,
+    RegistrationAction,
+    RegistrationStatus,
+    YesNo,
+)
 
 
 def _counter_constraints(prefix: str) -> list[models.BaseConstraint]:
@@ -391,3 +399,154 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id} @ {self.date}"
+
+
+# The longest answer a registrant may type, and the longest option staff may offer.
+ANSWER_MAX_LENGTH = 500
+OPTION_MAX_LENGTH = 200
+
+
+def option_lines(text: str) -> list[str]:
+    """Options are typed one per line; blank lines and surrounding spaces do not count."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _is_spanish(language: str | None) -> bool:
+    return (language or "").lower().startswith("es")
+
+
+class SeminarQuestion(models.Model):
+    """A question of the seminar's own, asked on its registration form in English or Spanish.
+
+    A choice answer is stored as the English option, so the answer a Spanish speaker gave reads
+    the same in the English roster, and reordering the options later changes no answer.
+    """
+
+    seminar = models.ForeignKey(
+        Seminar, on_delete=models.CASCADE, related_name="questions", verbose_name=_("seminar")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=QuestionKind.choices, default=QuestionKind.TEXT
+    )
+    label_en = models.CharField(_("question (English)"), max_length=200)
+    label_es = models.CharField(
+        _("question (Spanish)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: Spanish speakers see the English question."),
+    )
+    help_en = models.CharField(_("help text (English)"), max_length=300, blank=True)
+    help_es = models.CharField(_("help text (Spanish)"), max_length=300, blank=True)
+    options_en = models.TextField(
+        _("options (English)"),
+        blank=True,
+        help_text=_(
+            "Choice questions only: one option per line. Answers are kept as the English option, "
+            "so renaming an option later does not change the answers already given."
+        ),
+    )
+    options_es = models.TextField(
+        _("options (Spanish)"),
+        blank=True,
+        help_text=_("The same options in the same order, one per line; empty: shown in English."),
+    )
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=QuestionKind.values), name="events_seminarquestion_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label_en
+
+    @property
+    def field_name(self) -> str:
+        return f"question_{self.pk}"
+
+    def label(self, language: str | None = None) -> str:
+        return self.label_es if _is_spanish(language) and self.label_es else self.label_en
+
+    def help(self, language: str | None = None) -> str:
+        return self.help_es if _is_spanish(language) and self.help_es else self.help_en
+
+    @property
+    def option_keys(self) -> list[str]:
+        """The English options: the values stored as answers."""
+        return option_lines(self.options_en)
+
+    def options(self, language: str | None = None) -> list[tuple[str, str]]:
+        """(stored value, label in ``language``) for each option of a choice question."""
+        keys = self.option_keys
+        spanish = option_lines(self.options_es)
+        labels = spanish if _is_spanish(language) and len(spanish) == len(keys) else keys
+        return list(zip(keys, labels, strict=True))
+
+    def answer_display(self, value: str) -> str:
+        """An answer as staff read it: a yes/no answer as Yes or No, anything else as given."""
+        if self.kind == QuestionKind.YES_NO and value in YesNo.values:
+            return str(YesNo(value).label)
+        return value
+
+    def clean(self):
+        super().clean()
+        english, spanish = self.option_keys, option_lines(self.options_es)
+        errors = {}
+        if self.kind != QuestionKind.CHOICE:
+            if english or spanish:
+                errors["options_en"] = _("Only choice questions have options; remove them.")
+        elif len(english) < 2:
+            errors["options_en"] = _("A choice question needs at least two options, one per line.")
+        elif len({option.casefold() for option in english}) != len(english):
+            errors["options_en"] = _("Each option must be different from the others.")
+        elif any(len(option) > OPTION_MAX_LENGTH for option in english + spanish):
+            errors["options_en"] = _("An option can have at most %(max)d characters.") % {
+                "max": OPTION_MAX_LENGTH
+            }
+        elif spanish and len(spanish) != len(english):
+            errors["options_es"] = _(
+                "Give the Spanish options in the same number and order as the English ones "
+                "(%(count)d), or leave them empty."
+            ) % {"count": len(english)}
+        if errors:
+            raise ValidationError(errors)
+
+
+class RegistrationAnswer(models.Model):
+    """A registrant's answer to one of the seminar's questions (an unanswered one has no row)."""
+
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        verbose_name=_("registration"),
+    )
+    question = models.ForeignKey(
+        SeminarQuestion,
+        on_delete=models.PROTECT,
+        related_name="answers",
+        verbose_name=_("question"),
+    )
+    value = models.TextField(_("answer"))
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers to the seminar's questions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "question"], name="events_registrationanswer_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.display}"
+
+    @property
+    def display(self) -> str:
+        return self.question.answer_display(self.value)

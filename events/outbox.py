@@ -39,6 +39,7 @@ def outbox_write(
     kind: str,
     context: dict | None = None,
     dedupe_key: str | None = None,
+    notify_company: bool = True,
 ) -> list[OutboundEmail]:
     """Write the registrant's message (and the company's notice) into the caller's transaction."""
     context = context or {}
@@ -53,7 +54,8 @@ def outbox_write(
     ]
     poc_email = registration.company.poc_email
     if (
-        kind in COMPANY_NOTICE_KINDS
+        notify_company
+        and kind in COMPANY_NOTICE_KINDS
         and poc_email
         and poc_email.lower() != registration.email.lower()
     ):

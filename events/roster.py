@@ -2,19 +2,21 @@
 
 import csv
 import io
+from collections.abc import Sequence
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.enums import RegistrationStatus
-from events.models import Registration, RegistrationSession, Seminar
+from events.models import Registration, RegistrationSession, Seminar, SeminarQuestion
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def roster_columns() -> list[str]:
+def roster_columns(questions: Sequence[SeminarQuestion] = ()) -> list[str]:
+    """The fixed columns, then one per question of the seminar (in English)."""
     return [
         _("Confirmation code"),
         _("Last name"),
@@ -31,11 +33,12 @@ def roster_columns() -> list[str]:
         _("Status"),
         _("Registered at"),
         _("Checked in at"),
+        *(question.label_en for question in questions),
     ]
 
 
 def roster_registrations(*, seminar: Seminar, include_waitlisted: bool = False) -> QuerySet:
-    """Confirmed registrations (wait-listed too if asked), in three queries whatever the size."""
+    """Confirmed registrations (wait-listed too if asked), in four queries whatever the size."""
     statuses = [RegistrationStatus.CONFIRMED]
     if include_waitlisted:
         statuses.append(RegistrationStatus.WAITLISTED)
@@ -45,7 +48,7 @@ def roster_registrations(*, seminar: Seminar, include_waitlisted: bool = False) 
     return (
         Registration.objects.filter(seminar=seminar, status__in=statuses)
         .select_related("company", "workshop_day")
-        .prefetch_related(Prefetch("picks", queryset=picks))
+        .prefetch_related(Prefetch("picks", queryset=picks), "answers")
         .order_by("last_name", "first_name", "pk")
     )
 
@@ -63,8 +66,9 @@ def _session(session) -> str:
     return f"{starts:%Y-%m-%d %H:%M}–{ends:%H:%M} {session.topic}"
 
 
-def roster_row(registration: Registration) -> list[str]:
+def roster_row(registration: Registration, questions: Sequence[SeminarQuestion] = ()) -> list[str]:
     company, day = registration.company, registration.workshop_day
+    answers = {answer.question_id: answer.value for answer in registration.answers.all()}
     return [
         registration.confirmation_code,
         registration.last_name,
@@ -81,6 +85,7 @@ def roster_row(registration: Registration) -> list[str]:
         str(registration.get_status_display()),
         _when(registration.created_at),
         _when(registration.checked_in_at),
+        *(question.answer_display(answers.get(question.pk, "")) for question in questions),
     ]
 
 
@@ -90,8 +95,9 @@ def roster_csv(*, seminar: Seminar, include_waitlisted: bool = False, excel: boo
     if excel:
         out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(roster_columns())
+    questions = list(seminar.questions.all())
+    writer.writerow([neutralize(cell) for cell in roster_columns(questions)])
     registrations = roster_registrations(seminar=seminar, include_waitlisted=include_waitlisted)
     for registration in registrations:
-        writer.writerow([neutralize(cell) for cell in roster_row(registration)])
+        writer.writerow([neutralize(cell) for cell in roster_row(registration, questions)])
     return out.getvalue()

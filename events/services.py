@@ -8,8 +8,9 @@ row last instead bought no throughput and a longer latency tail.
 
 import itertools
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from types import MappingProxyType
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,9 +19,10 @@ from django.utils.translation import gettext as _t
 from ctpat.exceptions import DomainError
 from ctpat.services import company_get_eligible
 from events import seats
-from events.enums import ACTIVE_STATUSES, EmailKind, RegistrationStatus
+from events.enums import ACTIVE_STATUSES, EmailKind, QuestionKind, RegistrationStatus, YesNo
 from events.exceptions import (
     AlreadyRegistered,
+    InvalidAnswer,
     InvalidChoice,
     RegistrationClosed,
     SeminarFull,
@@ -28,8 +30,10 @@ from events.exceptions import (
     WorkshopDayFull,
 )
 from events.models import (
+    ANSWER_MAX_LENGTH,
     BreakoutSession,
     Registration,
+    RegistrationAnswer,
     RegistrationSession,
     Seminar,
     WorkshopDay,
@@ -39,6 +43,7 @@ from events.outbox import outbox_write
 # No 0/O, 1/I/L: a code read aloud over the phone or typed from a badge cannot be misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
+NO_ANSWERS: Mapping[int, str] = MappingProxyType({})
 
 
 def confirmation_code_generate() -> str:
@@ -86,6 +91,34 @@ def choices_validate(
     return day, sessions
 
 
+def answers_validate(*, seminar: Seminar, answers: Mapping[int, str]) -> list[RegistrationAnswer]:
+    """The answers to the seminar's own questions, unsaved; an empty answer counts as none."""
+    questions = {question.pk: question for question in seminar.questions.all()}
+    for question_id in answers:
+        if question_id not in questions:
+            raise InvalidAnswer(
+                _t("This question is not one of this seminar's. Reload the form and try again."),
+                field=f"question_{question_id}",
+            )
+    rows = []
+    for question in questions.values():
+        value = str(answers.get(question.pk) or "").strip()
+        if not value:
+            if question.required:
+                raise InvalidAnswer(_t("Answer this question."), field=question.field_name)
+            continue
+        if question.kind == QuestionKind.CHOICE:
+            valid = value in question.option_keys
+        elif question.kind == QuestionKind.YES_NO:
+            valid = value in YesNo.values
+        else:
+            valid = len(value) <= ANSWER_MAX_LENGTH
+        if not valid:
+            raise InvalidAnswer(field=question.field_name)
+        rows.append(RegistrationAnswer(question=question, value=value))
+    return rows
+
+
 def _registration_insert(**fields) -> Registration:
     """Insert one registration; R6's unique index turns a duplicate e-mail into a refusal."""
     registration = Registration(
@@ -115,6 +148,7 @@ def registration_create(
     session_ids: Sequence[int] = (),
     waitlist: bool = False,
     language: str = "en",
+    answers: Mapping[int, str] = NO_ANSWERS,
     now: datetime | None = None,
 ) -> Registration:
     """Register one person: confirmed, or wait-listed when asked for and the seminar or day is full.
@@ -128,6 +162,7 @@ def registration_create(
     day, sessions = choices_validate(
         seminar=seminar, workshop_day_id=workshop_day_id, session_ids=session_ids
     )
+    answer_rows = answers_validate(seminar=seminar, answers=answers)
     email = email.strip()
     if Registration.objects.filter(
         seminar=seminar, email__iexact=email, status__in=ACTIVE_STATUSES
@@ -148,7 +183,12 @@ def registration_create(
     for _attempt in range(3):
         try:
             return _registration_save(
-                seminar=seminar, sessions=sessions, person=person, waitlist=waitlist, now=now
+                seminar=seminar,
+                sessions=sessions,
+                answers=answer_rows,
+                person=person,
+                waitlist=waitlist,
+                now=now,
             )
         except IntegrityError as exc:
             if "confirmation_code" not in str(exc):
@@ -157,7 +197,7 @@ def registration_create(
     raise RuntimeError("could not draw a unique confirmation code")
 
 
-def _registration_save(*, seminar, sessions, person, waitlist, now) -> Registration:
+def _registration_save(*, seminar, sessions, answers, person, waitlist, now) -> Registration:
     day, company = person["workshop_day"], person["company"]
     with transaction.atomic(durable=True):
         status = _seats_take_or_wait(
@@ -169,6 +209,7 @@ def _registration_save(*, seminar, sessions, person, waitlist, now) -> Registrat
             timestamps = {"waitlisted_at": now}
         registration = _registration_insert(status=status, **timestamps, **person)
         picks_insert(registration=registration, sessions=sessions)
+        answers_insert(registration=registration, answers=answers)
         outbox_write(registration=registration, kind=EmailKind(status))
     return registration
 
@@ -206,4 +247,14 @@ def picks_insert(*, registration: Registration, sessions: list[BreakoutSession])
     if sessions:
         RegistrationSession.objects.bulk_create(
             [RegistrationSession(registration=registration, session=s) for s in sessions]
+        )
+
+
+def answers_insert(*, registration: Registration, answers: list[RegistrationAnswer]) -> None:
+    if answers:
+        RegistrationAnswer.objects.bulk_create(
+            [
+                RegistrationAnswer(registration=registration, question=a.question, value=a.value)
+                for a in answers
+            ]
         )

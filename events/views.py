@@ -90,6 +90,7 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
                 **form.program_choice(),
                 waitlist=data["waitlist"],
                 language=get_language() or settings.LANGUAGE_CODE,
+                answers=form.answers(),
             )
         except DomainError as exc:
             refusal_add(form, exc)

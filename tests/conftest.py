@@ -157,3 +157,40 @@ def staff_client(client):
         return client
 
     return staff_client
+
+
+@pytest.fixture
+def outbox_kept(settings):
+    """Messages stay in the outbox: for tests that read the rows, not a mail server."""
+    settings.OUTBOX_DELIVER_ON_COMMIT = False
+
+
+@pytest.fixture
+def staff_user(db):
+    """``staff_user("name", group="Seminar managers", perms=[…])``: a staff account."""
+    from django.contrib.auth.models import Group, Permission
+
+    from ctpat.models import User
+
+    def staff_user(
+        username: str, *, group: str | None = None, perms=(), is_staff: bool = True
+    ) -> User:
+        user = User.objects.create_user(
+            username, password="pw", is_staff=is_staff, first_name=username.title()
+        )
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        user.user_permissions.set(Permission.objects.filter(codename__in=perms))
+        return user
+
+    return staff_user
+
+
+@pytest.fixture
+def manager(staff_user):
+    return staff_user("manager", group="Seminar managers")
+
+
+@pytest.fixture
+def desk(staff_user):
+    return staff_user("desk", group="Check-in staff")

@@ -2,28 +2,162 @@
 is read-only here and changes only through the services, so every rule and promotion applies.
 """
 
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import Exists, OuterRef
+from django.template.response import TemplateResponse
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ctpat.enums import BusinessType
 from ctpat.exceptions import DomainError
 from events import changes
-from events.admin.common import ReadOnlyMixin
+from events.admin.common import ReadOnlyMixin, _promoted_report
+from events.admin.questions import RegistrationAnswerInline
+from events.checkin import registration_check_in
+from events.enums import ACTIVE_STATUSES, RegistrationStatus
 from events.models import (
+    BreakoutSession,
+    CheckIn,
     CompanyAllocation,
     OutboundEmail,
     Registration,
     RegistrationChange,
     RegistrationSession,
+    WorkshopDay,
 )
+
+# The changelist's own parameter for the seminar filter ("seminar" in list_filter).
+SEMINAR_PARAMETER = "seminar__id__exact"
+
+
+def _as_id(value: str | None) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() else None
+
+
+def _chosen_seminar_id(request) -> int | None:
+    return _as_id(request.GET.get(SEMINAR_PARAMETER))
+
+
+class _IdFilter(admin.SimpleListFilter):
+    """A filter whose value is a row id; anything else (a hand-edited URL) filters nothing."""
+
+    def selected_id(self) -> int | None:
+        return _as_id(self.value())
+
+
+class WorkshopDayFilter(_IdFilter):
+    """The days of the chosen seminar (of every seminar, named with it, when none is chosen)."""
+
+    title = _("workshop day")
+    parameter_name = "day"
+
+    def lookups(self, request, model_admin):
+        days = WorkshopDay.objects.select_related("seminar").order_by("seminar__starts_at", "date")
+        seminar_id = _chosen_seminar_id(request)
+        if seminar_id is not None:
+            return [(day.pk, day.label) for day in days.filter(seminar_id=seminar_id)]
+        return [(day.pk, f"{day.seminar.title}: {day.label}") for day in days]
+
+    def queryset(self, request, queryset):
+        day_id = self.selected_id()
+        return queryset if day_id is None else queryset.filter(workshop_day_id=day_id)
+
+
+class SessionFilter(_IdFilter):
+    """People who picked one break-out session (an EXISTS, so no row is listed twice)."""
+
+    title = _("break-out session")
+    parameter_name = "session"
+
+    def lookups(self, request, model_admin):
+        sessions = BreakoutSession.objects.select_related("day__seminar").order_by(
+            "day__seminar__starts_at", "day__date", "starts_at", "topic"
+        )
+        seminar_id = _chosen_seminar_id(request)
+        if seminar_id is not None:
+            sessions = sessions.filter(day__seminar_id=seminar_id)
+        day_id = _as_id(request.GET.get(WorkshopDayFilter.parameter_name))
+        if day_id is not None:
+            sessions = sessions.filter(day_id=day_id)
+        return [
+            (
+                session.pk,
+                f"{session.day.label}: {session.topic}"
+                if seminar_id is not None
+                else f"{session.day.seminar.title}, {session.day.label}: {session.topic}",
+            )
+            for session in sessions
+        ]
+
+    def queryset(self, request, queryset):
+        session_id = self.selected_id()
+        if session_id is None:
+            return queryset
+        picked = RegistrationSession.objects.filter(
+            registration=OuterRef("pk"), session_id=session_id
+        )
+        return queryset.filter(Exists(picked))
+
+
+class CheckedInFilter(admin.SimpleListFilter):
+    title = _("checked in")
+    parameter_name = "checked_in"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(checked_in_at__isnull=self.value() == "no")
+        return queryset
+
+
+def _each_apply(request, registrations, use_case: Callable[[Registration], object]) -> int:
+    """Run a use case on each registration; a refusal is a warning naming the person.
+
+    Each call is its own transaction, so one refusal does not undo the others.
+    """
+    done = 0
+    for registration in registrations:
+        try:
+            use_case(registration)
+        except DomainError as exc:
+            messages.warning(request, f"{registration}: {exc.message}")
+        else:
+            done += 1
+    return done
 
 
 class SessionPickInline(ReadOnlyMixin, admin.TabularInline):
     model = RegistrationSession
     verbose_name_plural = _("break-out sessions")
-    fields = ["session"]
-    readonly_fields = ["session"]
+    fields = ["session", "room", "time"]
+    readonly_fields = fields
     extra = 0
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("session__day")
+            .order_by("session__starts_at", "session__topic")
+        )
+
+    @admin.display(description=_("room"))
+    def room(self, pick):
+        return pick.session.room
+
+    @admin.display(description=_("time"))
+    def time(self, pick):
+        starts = timezone.localtime(pick.session.starts_at)
+        ends = timezone.localtime(pick.session.ends_at)
+        start, end = (formats.time_format(t, "TIME_FORMAT") for t in (starts, ends))
+        return f"{formats.date_format(starts, 'SHORT_DATE_FORMAT')} {start}–{end}"
 
 
 class HistoryInline(ReadOnlyMixin, admin.TabularInline):
@@ -31,6 +165,19 @@ class HistoryInline(ReadOnlyMixin, admin.TabularInline):
     fields = ["at", "action", "actor", "detail"]
     readonly_fields = fields
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class CheckInInline(ReadOnlyMixin, admin.TabularInline):
+    model = CheckIn
+    fields = ["date", "at", "by"]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
 
 
 class OutboundEmailInline(ReadOnlyMixin, admin.TabularInline):
@@ -41,35 +188,95 @@ class OutboundEmailInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
 
 
+class MoveForm(forms.Form):
+    """The day to move the selected registrations to: one of their seminar's days."""
+
+    workshop_day = forms.ModelChoiceField(
+        label=_("Move to"), queryset=WorkshopDay.objects.none(), widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, seminar, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["workshop_day"]
+        field.queryset = seminar.days.order_by("date")
+        field.label_from_instance = lambda day: (
+            _("%(label)s, %(date)s: %(remaining)d of %(capacity)d seats free")
+            % {
+                "label": day.label,
+                "date": formats.date_format(day.date, "DATE_FORMAT"),
+                "remaining": day.remaining,
+                "capacity": day.capacity,
+            }
+        )
+
+
+class RegistrationForm(forms.ModelForm):
+    """The person's details; R6 (one active registration per e-mail) refused as a form error."""
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        registration = self.instance
+        if registration.status in ACTIVE_STATUSES and (
+            Registration.objects.filter(
+                seminar_id=registration.seminar_id,
+                email__iexact=email,
+                status__in=ACTIVE_STATUSES,
+            )
+            .exclude(pk=registration.pk)
+            .exists()
+        ):
+            raise forms.ValidationError(
+                _("%(email)s already holds a registration or wait-list place for this seminar."),
+                code="duplicate",
+                params={"email": email},
+            )
+        return email
+
+
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
+    form = RegistrationForm
     list_display = [
         "confirmation_code",
-        "last_name",
-        "first_name",
+        "name",
         "email",
-        "company",
+        "company_display",
         "seminar",
         "workshop_day",
         "status",
+        "checked_in",
         "created_at",
     ]
-    list_filter = ["status", "seminar", "workshop_day", "language"]
+    list_filter = [
+        "seminar",
+        WorkshopDayFilter,
+        SessionFilter,
+        "status",
+        ("company__business_type", admin.ChoicesFieldListFilter),
+        "company__country",
+        CheckedInFilter,
+        "language",
+    ]
     list_select_related = ["seminar", "company", "workshop_day"]
     search_fields = [
         "=confirmation_code",
-        "email",
-        "last_name",
-        "first_name",
         "=company__account_number",
+        "first_name",
+        "last_name",
+        "email",
         "company__legal_name",
     ]
+    search_help_text = _(
+        "Name, e-mail or company name; or a whole confirmation code or CTPAT account number."
+    )
     date_hierarchy = "created_at"
+    list_per_page = 100
     # No raw_id_fields for the company: it holds a seat, so it is read-only (see the docstring)
     # and the form never renders a list of every partner.
     readonly_fields = [
         "seminar",
         "company",
+        "business_type",
         "workshop_day",
         "status",
         "confirmation_code",
@@ -80,42 +287,214 @@ class RegistrationAdmin(admin.ModelAdmin):
         "checked_in_at",
         "substituted_by",
     ]
-    fields = [
-        "seminar",
-        "company",
-        "workshop_day",
-        "status",
-        "confirmation_code",
-        ("first_name", "last_name"),
-        "email",
-        "job_title",
-        "phone",
-        "language",
-        ("created_at", "waitlisted_at", "confirmed_at", "cancelled_at", "checked_in_at"),
-        "substituted_by",
+    fieldsets = [
+        (
+            _("Registration"),
+            {
+                "fields": [
+                    "confirmation_code",
+                    "status",
+                    "seminar",
+                    "workshop_day",
+                    ("company", "business_type"),
+                    "substituted_by",
+                ]
+            },
+        ),
+        (
+            _("Person"),
+            {"fields": [("first_name", "last_name"), "email", "job_title", "phone", "language"]},
+        ),
+        (
+            _("Dates"),
+            {
+                "fields": [
+                    ("created_at", "waitlisted_at", "confirmed_at"),
+                    ("cancelled_at", "checked_in_at"),
+                ]
+            },
+        ),
     ]
-    inlines = [SessionPickInline, HistoryInline, OutboundEmailInline]
-    actions = ["cancel_action", "link_revoke_action"]
+    inlines = [
+        SessionPickInline,
+        RegistrationAnswerInline,
+        CheckInInline,
+        HistoryInline,
+        OutboundEmailInline,
+    ]
+    actions = [
+        "cancel_action",
+        "move_action",
+        "check_in_action",
+        "confirmation_resend_action",
+        "link_revoke_action",
+    ]
+
+    def get_queryset(self, request):
+        # The change page shows these too; the changelist adds list_select_related on top.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("seminar", "company", "workshop_day", "substituted_by")
+        )
 
     def has_add_permission(self, request):
         return False  # registrations are made through the registration service
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting would leave the seat counted; cancellation frees it
+
+    def has_checkin_permission(self, request):
+        return request.user.has_perm("events.add_checkin")
+
+    # --- Columns ---------------------------------------------------------------------------
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def name(self, registration):
+        return f"{registration.last_name}, {registration.first_name}"
+
+    @admin.display(description=_("company"), ordering="company__legal_name")
+    def company_display(self, registration):
+        company = registration.company
+        return f"{company.legal_name} ({company.account_number})"
+
+    @admin.display(description=_("checked in"), boolean=True, ordering="checked_in_at")
+    def checked_in(self, registration):
+        return registration.checked_in_at is not None
+
+    @admin.display(description=_("business type"))
+    def business_type(self, registration):
+        return BusinessType(registration.company.business_type).label
+
+    # --- Actions ---------------------------------------------------------------------------
+
     @admin.action(description=_("Cancel selected registrations"), permissions=["change"])
     def cancel_action(self, request, queryset):
-        done = 0
-        for registration in queryset.select_related("seminar", "company"):
-            try:
-                changes.registration_cancel(registration=registration, actor=request.user)
-            except DomainError as exc:
-                messages.warning(request, f"{registration}: {exc.message}")
-            else:
-                done += 1
+        done = _each_apply(
+            request,
+            queryset.select_related("seminar", "company"),
+            lambda registration: changes.registration_cancel(
+                registration=registration, actor=request.user
+            ),
+        )
         if done:
             messages.success(
                 request,
                 ngettext(
                     "%(count)d registration cancelled; freed seats went to the wait-list.",
                     "%(count)d registrations cancelled; freed seats went to the wait-list.",
+                    done,
+                )
+                % {"count": done},
+            )
+
+    @admin.action(description=_("Move to another workshop day"), permissions=["change"])
+    def move_action(self, request, queryset):
+        seminar_ids = set(queryset.values_list("seminar_id", flat=True))
+        if len(seminar_ids) != 1:
+            messages.error(
+                request,
+                _(
+                    "Select registrations of one seminar only: each can move only to a day of "
+                    "its own seminar."
+                ),
+            )
+            return None
+        registrations = list(queryset.select_related("seminar", "workshop_day"))
+        seminar = registrations[0].seminar
+        form = MoveForm(request.POST if "apply" in request.POST else None, seminar=seminar)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/events/registration/move.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Move to another workshop day"),
+                    "opts": self.opts,
+                    "seminar": seminar,
+                    "registrations": registrations,
+                    "form": form,
+                    "action": request.POST.get("action", "move_action"),
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                    "has_days": form.fields["workshop_day"].queryset.exists(),
+                },
+            )
+        self._move(request, registrations, seminar=seminar, day=form.cleaned_data["workshop_day"])
+        return None
+
+    def _move(self, request, registrations, *, seminar, day) -> None:
+        waiting = set(
+            seminar.registrations.filter(status=RegistrationStatus.WAITLISTED).values_list(
+                "pk", flat=True
+            )
+        )
+        staying = [r for r in registrations if r.workshop_day_id == day.pk]
+        for registration in staying:
+            messages.info(
+                request,
+                _("%(registration)s is already registered for %(day)s.")
+                % {"registration": registration, "day": day.label},
+            )
+        moved = _each_apply(
+            request,
+            [r for r in registrations if r not in staying],
+            lambda registration: changes.registration_change(
+                registration=registration,
+                workshop_day_id=day.pk,
+                session_ids=(),
+                actor=request.user,
+            ),
+        )
+        if moved:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d registration moved to %(day)s.",
+                    "%(count)d registrations moved to %(day)s.",
+                    moved,
+                )
+                % {"count": moved, "day": day.label},
+            )
+        _promoted_report(
+            request,
+            list(Registration.objects.filter(pk__in=waiting, status=RegistrationStatus.CONFIRMED)),
+        )
+
+    @admin.action(description=_("Check in (today)"), permissions=["checkin"])
+    def check_in_action(self, request, queryset):
+        done = _each_apply(
+            request,
+            queryset.select_related("seminar"),
+            lambda registration: registration_check_in(
+                code=registration.confirmation_code,
+                actor=request.user,
+                seminar=registration.seminar,
+            ),
+        )
+        if done:
+            messages.success(
+                request,
+                ngettext("%(count)d person checked in.", "%(count)d people checked in.", done)
+                % {"count": done},
+            )
+
+    @admin.action(description=_("Resend the confirmation e-mail"), permissions=["change"])
+    def confirmation_resend_action(self, request, queryset):
+        done = _each_apply(
+            request,
+            queryset,
+            lambda registration: changes.registration_confirmation_resend(
+                registration=registration, actor=request.user
+            ),
+        )
+        if done:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d confirmation e-mail will be sent again, with the current private "
+                    "link.",
+                    "%(count)d confirmation e-mails will be sent again, with the current private "
+                    "links.",
                     done,
                 )
                 % {"count": done},
@@ -139,8 +518,47 @@ class RegistrationAdmin(admin.ModelAdmin):
             % {"count": count},
         )
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # deleting would leave the seat counted; cancellation frees it
+
+@admin.register(CheckIn)
+class CheckInAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Who came in, when, and who let them in; made by the check-in page, never edited."""
+
+    list_display = ["code", "name", "company", "day", "time", "by_whom"]
+    list_filter = ["registration__seminar", ("date", admin.AllValuesFieldListFilter)]
+    list_select_related = ["registration__company", "by"]
+    search_fields = [
+        "=registration__confirmation_code",
+        "registration__first_name",
+        "registration__last_name",
+    ]
+    list_per_page = 100
+
+    @admin.display(description=_("confirmation code"), ordering="registration__confirmation_code")
+    def code(self, check_in):
+        return check_in.registration.confirmation_code
+
+    @admin.display(description=_("name"), ordering="registration__last_name")
+    def name(self, check_in):
+        return check_in.registration.full_name
+
+    @admin.display(description=_("company"), ordering="registration__company__legal_name")
+    def company(self, check_in):
+        company = check_in.registration.company
+        return f"{company.legal_name} ({company.account_number})"
+
+    @admin.display(description=_("seminar day"), ordering="date")
+    def day(self, check_in):
+        return formats.date_format(check_in.date, "DATE_FORMAT")
+
+    @admin.display(description=_("time"), ordering="at")
+    def time(self, check_in):
+        return formats.time_format(timezone.localtime(check_in.at), "TIME_FORMAT")
+
+    @admin.display(description=_("checked in by"), ordering="by__username")
+    def by_whom(self, check_in):
+        if check_in.by is None:
+            return "—"
+        return check_in.by.get_full_name() or check_in.by.get_username()
 
 
 @admin.register(CompanyAllocation)

@@ -4,24 +4,31 @@ Counters (``confirmed_count``) are read-only here: only the services move them, 
 transaction, so that a counter always equals the rows it counts.
 """
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
-from events import capacity, roster
+from events import badges, capacity, reports, roster
 from events.admin.common import _promoted_report
+from events.admin.questions import SeminarQuestionInline
 from events.exceptions import CapacityBelowConfirmed
 from events.models import BreakoutSession, Seminar, WorkshopDay
 from events.waitlist import waitlist_promote
 
 # The seat limits that only events.capacity may set on a saved row.
 CAPACITY_FIELDS = ("capacity", "per_company_limit")
+# A workshop day's id in a query string; anything else is a 404 before any query.
+DAY_ID = re.compile(r"[0-9]{1,9}")
 
 
 def _seat_fields(obj) -> list[str]:
@@ -156,7 +163,7 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["confirmed_count", "created_at"]
     date_hierarchy = "starts_at"
-    inlines = [WorkshopDayInline]
+    inlines = [WorkshopDayInline, SeminarQuestionInline]
     actions = ["waitlist_promote_action"]
     change_form_template = "admin/events/seminar/change_form.html"
     fieldsets = [
@@ -167,18 +174,102 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
     ]
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.roster_view)
+        wrap = self.admin_site.admin_view
         return [
-            path("<int:pk>/roster.csv", view, name="events_seminar_roster"),
+            path("<int:pk>/roster.csv", wrap(self.roster_view), name="events_seminar_roster"),
+            path("<int:pk>/dashboard/", wrap(self.dashboard_view), name="events_seminar_dashboard"),
+            path("<int:pk>/badges/", wrap(self.badges_view), name="events_seminar_badges"),
+            path(
+                "<int:pk>/attendance/",
+                wrap(self.attendance_view),
+                name="events_seminar_attendance",
+            ),
+            path(
+                "<int:pk>/attendance.csv",
+                wrap(self.attendance_csv_view),
+                name="events_seminar_attendance_csv",
+            ),
             *super().get_urls(),
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        may_read = request.user.has_perm("events.view_registration")
         extra_context = {
-            "can_export_roster": request.user.has_perm("events.view_registration"),
+            "can_export_roster": may_read,
+            "can_print_badges": may_read,
+            "can_see_reports": may_read and request.user.has_perm("events.view_seminar"),
+            "can_check_in": request.user.has_perm("events.add_checkin"),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["capacity"] = reports.capacity_overview(seminar=obj)
+            context["badge_days"] = list(obj.days.order_by("date", "pk"))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _report_seminar(self, request, pk, *, perms=("view_seminar", "view_registration")):
+        if not all(request.user.has_perm(f"events.{perm}") for perm in perms):
+            raise PermissionDenied
+        return get_object_or_404(Seminar, pk=pk)
+
+    def _report_context(self, request, seminar, title):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": seminar,
+            "seminar": seminar,
+            "title": title,
+        }
+
+    def dashboard_view(self, request, pk):
+        seminar = self._report_seminar(request, pk)
+        context = self._report_context(
+            request, seminar, _("Dashboard: %(seminar)s") % {"seminar": seminar}
+        )
+        context["dashboard"] = reports.seminar_dashboard(seminar=seminar)
+        response = TemplateResponse(request, "admin/events/seminar/dashboard.html", context)
+        add_never_cache_headers(response)
+        return response
+
+    def attendance_view(self, request, pk):
+        seminar = self._report_seminar(request, pk)
+        context = self._report_context(
+            request, seminar, _("Attendance: %(seminar)s") % {"seminar": seminar}
+        )
+        context["report"] = reports.attendance_report(seminar=seminar)
+        return TemplateResponse(request, "admin/events/seminar/attendance.html", context)
+
+    def attendance_csv_view(self, request, pk):
+        """The attendance report as CSV; ``?excel=1`` adds a BOM."""
+        seminar = self._report_seminar(request, pk)
+        excel = request.GET.get("excel") == "1"
+        content = reports.attendance_csv(seminar=seminar, excel=excel)
+        stamp = f"{timezone.localdate():%Y-%m-%d}{'-excel' if excel else ''}"
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        disposition = f'attachment; filename="attendance-{seminar.slug}-{stamp}.csv"'
+        response["Content-Disposition"] = disposition
+        return response
+
+    def badges_view(self, request, pk):
+        """Print-ready badges of the confirmed people; ``?day=<id>`` for one workshop day."""
+        seminar = self._report_seminar(request, pk, perms=("view_registration",))
+        day = None
+        if "day" in request.GET:
+            day_id = request.GET["day"]
+            if not DAY_ID.fullmatch(day_id):
+                raise Http404
+            day = get_object_or_404(WorkshopDay, seminar=seminar, pk=int(day_id))
+        sheets = badges.badge_sheets(seminar=seminar, day=day)
+        context = {
+            "seminar": seminar,
+            "day": day,
+            "sheets": sheets,
+            "badge_count": sum(len(sheet) for sheet in sheets),
+            "title": _("Badges: %(seminar)s") % {"seminar": seminar},
+        }
+        return TemplateResponse(request, "admin/events/seminar/badges.html", context)
 
     def roster_view(self, request, pk):
         """The roster as CSV; ``?excel=1`` adds a BOM, ``?status=all`` the wait-listed too."""

@@ -129,12 +129,7 @@ def test_admin_workshop_day_capacity_below_confirmed_refused(admin_client, semin
 
 
 @pytest.fixture
-def _no_delivery(settings):
-    settings.OUTBOX_DELIVER_ON_COMMIT = False
-
-
-@pytest.fixture
-def full_small(register, _no_delivery):
+def full_small(register, outbox_kept):
     """One seat on one day: a holder, then two people waiting for it."""
     seminar = seminar_build(capacity=1, day_capacities=(1,))
     holder = register(seminar, CompanyFactory())

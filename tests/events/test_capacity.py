@@ -15,15 +15,9 @@ from events.exceptions import CapacityBelowConfirmed
 from events.models import BreakoutSession
 from tests.factories import CompanyFactory, seminar_build
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
 
 CONFIRMED, WAITLISTED = RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED
-
-
-@pytest.fixture(autouse=True)
-def _outbox_kept(settings):
-    """Messages stay in the outbox: these tests read the rows, not a mail server."""
-    settings.OUTBOX_DELIVER_ON_COMMIT = False
 
 
 @pytest.fixture

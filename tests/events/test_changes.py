@@ -29,16 +29,10 @@ from events.exceptions import (
 from events.models import BreakoutSession, OutboundEmail, Registration
 from tests.factories import COLLEAGUE, CompanyFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
 
 CONFIRMED, WAITLISTED = RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED
 CANCELLED, SUBSTITUTED = RegistrationStatus.CANCELLED, RegistrationStatus.SUBSTITUTED
-
-
-@pytest.fixture(autouse=True)
-def _outbox_kept(settings):
-    """Messages stay in the outbox: these tests read the rows, not a mail server."""
-    settings.OUTBOX_DELIVER_ON_COMMIT = False
 
 
 def _nonzero(counters: dict) -> dict:

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -22,31 +21,7 @@ from events.exceptions import (
 from events.models import CheckIn, Registration
 from tests.factories import COLLEAGUE, RegistrationFactory, SeminarFactory, WorkshopDayFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _outbox_kept(settings):
-    settings.OUTBOX_DELIVER_ON_COMMIT = False
-
-
-def _user(username: str, *, group: str | None = None, is_staff: bool = True):
-    user = get_user_model().objects.create_user(
-        username=username, password="pw", is_staff=is_staff, first_name=username.title()
-    )
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def desk():
-    return _user("desk", group="Check-in staff")
-
-
-@pytest.fixture
-def manager():
-    return _user("manager", group="Seminar managers")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
 
 
 @pytest.fixture
@@ -334,9 +309,9 @@ def test_checkin_page_anonymous_sent_to_admin_login(client, running):
         pytest.param(True, None, id="staff-without-role"),
     ],
 )
-def test_checkin_page_refused_without_role(client, running, is_staff, group):
+def test_checkin_page_refused_without_role(staff_user, client, running, is_staff, group):
     registration = RegistrationFactory(seminar=running)
-    client.force_login(_user("someone", group=group, is_staff=is_staff))
+    client.force_login(staff_user("someone", group=group, is_staff=is_staff))
 
     assert client.get(_url(running)).status_code == 403
     response = client.post(_url(running), {"code": registration.confirmation_code})
@@ -398,10 +373,12 @@ def test_groups_hold_their_permissions():
         "add_checkin",
         "view_checkin",
         "view_registration",
+        "view_registrationanswer",
         "view_seminar",
     ]
     codenames = set(managers.permissions.values_list("codename", flat=True))
-    for model in ("seminar", "registration", "checkin", "company", "certification"):
+    models = ["seminar", "registration", "checkin", "company", "certification"]
+    for model in [*models, "seminarquestion", "registrationanswer"]:
         assert {f"{verb}_{model}" for verb in ("add", "change", "delete", "view")} <= codenames
     assert not {"add_user", "change_user"} & codenames
 

@@ -29,17 +29,15 @@ from events.services import registration_create
 from tests.factories import CompanyFactory, seminar_build
 from tests.races import Task, assert_caps_hold, person, race
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("outbox_kept"),
+]
 
 ROUNDS = range(5)
 CONFIRMED, WAITLISTED = str(RegistrationStatus.CONFIRMED), str(RegistrationStatus.WAITLISTED)
 CANCELLED = str(RegistrationStatus.CANCELLED)
-
-
-@pytest.fixture(autouse=True)
-def _outbox_kept(settings):
-    """Messages stay in the outbox: these tests read the rows, not a mail server."""
-    settings.OUTBOX_DELIVER_ON_COMMIT = False
 
 
 def _own(pk: int) -> Callable[[], Registration]:

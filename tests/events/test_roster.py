@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ctpat.enums import BusinessType
-from events.enums import RegistrationStatus
-from events.models import RegistrationSession
+from events.enums import QuestionKind, RegistrationStatus
+from events.models import RegistrationAnswer, RegistrationSession, SeminarQuestion
 from tests.factories import CompanyFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -181,12 +181,25 @@ def test_roster_queries_do_not_grow_with_rows(
 ):
     day = seminar.days.first()
     sessions = list(day.sessions.all()[:2])
+    questions = [
+        SeminarQuestion.objects.create(seminar=seminar, label_en="Accessibility needs"),
+        SeminarQuestion.objects.create(
+            seminar=seminar, kind=QuestionKind.YES_NO, label_en="Lunch?"
+        ),
+    ]
     for registration in RegistrationFactory.create_batch(count, seminar=seminar, workshop_day=day):
         for session in sessions:
             RegistrationSession.objects.create(registration=registration, session=session)
-    with django_assert_max_num_queries(5):
+        for question in questions:
+            RegistrationAnswer.objects.create(
+                registration=registration, question=question, value="yes"
+            )
+    # Session, user, seminar, then its questions, the registrations, their picks and answers.
+    with django_assert_max_num_queries(7):
         response = admin_client.get(roster_url(seminar, "?status=all"))
-    assert len(rows_of(response)) == count + 1
+    rows = rows_of(response)
+    assert len(rows) == count + 1
+    assert rows[1][-2:] == ["yes", "Yes"]
 
 
 def test_roster_links_on_the_seminar_change_page(admin_client, seminar):

@@ -12,14 +12,9 @@ from events.enums import RegistrationStatus
 from events.models import Registration, Seminar
 from tests.factories import CompanyFactory, seminar_build
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
 
 ACTIONS = ["cancel", "change", "substitute"]
-
-
-@pytest.fixture(autouse=True)
-def _no_delivery(settings):
-    settings.OUTBOX_DELIVER_ON_COMMIT = False
 
 
 def url(registration: Registration, action: str = "") -> str:

@@ -15,17 +15,11 @@ from events.models import BreakoutSession, OutboundEmail, Registration, Registra
 from events.waitlist import waitlist_position, waitlist_promote
 from tests.factories import CompanyFactory, seminar_build
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
 
 CONFIRMED, WAITLISTED = RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED
 CANCELLED = RegistrationStatus.CANCELLED
 SECOND = timedelta(seconds=1)
-
-
-@pytest.fixture(autouse=True)
-def _outbox_kept(settings):
-    """Messages stay in the outbox: these tests read the rows, not a mail server."""
-    settings.OUTBOX_DELIVER_ON_COMMIT = False
 
 
 def _confirm(register, seminar, day, count: int) -> list[Registration]:

@@ -12,8 +12,9 @@ from ctpat.enums import BusinessType, CertificationStatus, ImporterTier
 from ctpat.models import Company
 from ctpat.services import company_set_status
 from events import capacity as capacity_service
+from events.enums import QuestionKind
 from events.exceptions import CapacityBelowConfirmed
-from events.models import BreakoutSession, Seminar, WorkshopDay
+from events.models import BreakoutSession, Seminar, SeminarQuestion, WorkshopDay
 
 SLUG = "san-diego"
 VENUE_ZONE = ZoneInfo("America/Los_Angeles")
@@ -72,6 +73,26 @@ TYPE_WORD = {
     BusinessType.THIRD_PARTY_LOGISTICS: ("Logistics", None),
 }
 COUNTRIES = ["US", "MX", "CA"]
+# The seminar's own questions, optional so that scripted clients that do not know them still
+# register. Found again by their English wording, so a rerun adds nothing.
+QUESTIONS = [
+    {
+        "kind": QuestionKind.TEXT,
+        "label_en": "Do you need any accessibility accommodation?",
+        "label_es": "¿Necesita algún ajuste de accesibilidad?",
+        "help_en": "For example a wheelchair-accessible seat, a sign-language interpreter or "
+        "large-print material.",
+        "help_es": "Por ejemplo, un asiento accesible en silla de ruedas, un intérprete de lengua "
+        "de señas o material en letra grande.",
+    },
+    {
+        "kind": QuestionKind.CHOICE,
+        "label_en": "Dietary restriction",
+        "label_es": "Restricción alimentaria",
+        "options_en": "None\nVegetarian\nVegan\nHalal\nKosher\nGluten-free",
+        "options_es": "Ninguna\nVegetariana\nVegana\nHalal\nKosher\nSin gluten",
+    },
+]
 
 
 class Command(BaseCommand):
@@ -93,6 +114,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             seminar, seminar_created = self._seminar(seats=seats, per_company=per_company, now=now)
             self._days(seminar=seminar, seats=seats)
+            self._questions(seminar=seminar)
             if not seminar_created:
                 _capacities_set(seminar=seminar, seats=seats, per_company=per_company)
             created = self._companies(count=companies, today=timezone.localdate(now))
@@ -155,6 +177,14 @@ class Command(BaseCommand):
                     ends_at=starts_at + SESSION_LENGTH,
                     capacity=capacity,
                 )
+
+    def _questions(self, *, seminar):
+        for position, wording in enumerate(QUESTIONS, start=1):
+            SeminarQuestion.objects.get_or_create(
+                seminar=seminar,
+                label_en=wording["label_en"],
+                defaults={**wording, "required": False, "position": position},
+            )
 
     # --- Companies -----------------------------------------------------------------------------
 
