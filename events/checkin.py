@@ -100,7 +100,7 @@ def _require_may_enter(registration: Registration, *, seminar: Seminar, today: d
     first = CheckIn.objects.filter(registration=registration, date=today).first()
     if first is not None:
         raise AlreadyCheckedIn(
-            _t("Already checked in today at %(time)s. Is someone using another person's code?")
+            _t("Already checked in today at %(time)s: is someone using another person's code?")
             % {"time": formats.time_format(timezone.localtime(first.at), "TIME_FORMAT")}
         )
 

@@ -27,5 +27,17 @@
   }
 
   const summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
+  if (summary) {
+    summary.focus();
+    // A link in the summary puts the cursor in its field, not just the page at it.
+    summary.addEventListener("click", function (event) {
+      const link = event.target.closest('a[href^="#"]');
+      const target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) return;
+      const field = target.matches("input, select, textarea")
+        ? target
+        : target.querySelector("input:not([type=hidden]), select, textarea");
+      if (field) field.focus();
+    });
+  }
 })();

@@ -226,10 +226,8 @@ def test_company_added_in_admin_starts_its_history(admin_client):
     ]
 
 
-def test_manager_can_change_companies_desk_cannot_see_them(client):
-    from tests.events.test_admin_registrations import _user
-
-    client.force_login(_user("desk", group="Check-in staff"))
+def test_manager_can_change_companies_desk_cannot_see_them(client, desk, manager):
+    client.force_login(desk)
     assert client.get(CHANGELIST).status_code == 403
-    client.force_login(_user("manager", group="Seminar managers"))
+    client.force_login(manager)
     assert client.get(CHANGELIST).status_code == 200

@@ -1,0 +1,146 @@
+"""Registering in a real browser, on a desktop and a phone: confirmed, refused, wait-listed."""
+
+import pytest
+from django.urls import reverse
+from selenium.webdriver.common.keys import Keys
+
+from ctpat.enums import CertificationStatus
+from events.models import Registration
+from tests.browser.conftest import gettext_in
+from tests.factories import CompanyFactory
+
+pytestmark = pytest.mark.browser
+
+
+def _form_path(seminar) -> str:
+    return reverse("events:registration_create", args=[seminar.slug])
+
+
+def test_register_confirmed(browser, seminar, person, language):
+    tuesday = seminar.days.order_by("date").first()
+    session = tuesday.sessions.order_by("starts_at", "pk").first()
+    browser.get(_form_path(seminar))
+    assert browser.attribute("html", "lang") == language
+    assert browser.horizontal_overflow() <= 0
+    browser.screenshot("registration-form")
+
+    browser.registration_fill(person, day=0, sessions=[session])
+    browser.registration_submit()
+
+    registration = Registration.objects.get()
+    assert browser.path == reverse("events:registration_detail", args=[registration.manage_token])
+    assert browser.attribute("[data-registration-status]", "data-registration-status") == (
+        "confirmed"
+    )
+    code = browser.attribute("[data-confirmation-code]", "data-confirmation-code")
+    assert code == registration.confirmation_code
+    assert browser.find("[data-confirmation-code]").text == code
+    assert browser.attribute("[data-manage-link]", "href").endswith(
+        reverse("events:registration_detail", args=[registration.manage_token])
+    )
+    assert browser.attribute("[data-workshop-day]", "data-workshop-day") == str(tuesday.pk)
+    assert [
+        li.get_attribute("data-session-id") for li in browser.find_all("[data-session-id]")
+    ] == [str(session.pk)]
+    assert (registration.status, registration.language) == ("confirmed", language)
+    assert browser.horizontal_overflow() <= 0
+    browser.screenshot("confirmation")
+
+
+def test_register_with_keyboard_only(browser, seminar, person):
+    """Tab from the top of the page through every field, Space on the day, Enter to send."""
+    browser.get(_form_path(seminar))
+    for name, value in person.items():
+        field = browser.tab_to(f"id_{name}")
+        assert browser.focus_visible(), f"no visible focus on #id_{name}"
+        field.send_keys(value)
+    day = browser.tab_to("id_workshop_day_0")
+    assert browser.focus_visible()
+    browser.press(Keys.SPACE)
+    assert day.is_selected()
+    submit = browser.find("#registration-form [type=submit]")
+    browser.tab_to(submit.get_attribute("id"))
+    assert browser.focus_visible()
+    browser.loaded_after(lambda: browser.press(Keys.ENTER))
+
+    assert browser.attribute("[data-registration-status]", "data-registration-status") == (
+        "confirmed"
+    )
+    registration = Registration.objects.get()
+    assert (registration.email, registration.workshop_day) == (
+        person["email"],
+        seminar.days.order_by("date").first(),
+    )
+
+
+def test_register_refused_shows_summary_and_keeps_input(browser, seminar, person, language):
+    CompanyFactory(account_number="SUSP00001", status=CertificationStatus.SUSPENDED)
+    typed = person | {"account_number": "SUSP00001"}
+    browser.get(_form_path(seminar))
+    browser.registration_fill(typed, day=1)
+    browser.registration_submit()
+
+    assert not Registration.objects.exists()
+    summary = browser.find("#error-summary")
+    assert summary.find_element("css selector", "h2").text == gettext_in(
+        language, "There is a problem"
+    )
+    # The summary comes before the form, and focus went to it so a screen reader reads it first.
+    assert browser.driver.execute_script(
+        "const s = document.getElementById('error-summary');"
+        "return s.getBoundingClientRect().top <= document.getElementById('id_first_name')"
+        ".getBoundingClientRect().top"
+    )
+    assert browser.focused_id() == "error-summary"
+    assert browser.in_viewport(summary)
+    assert browser.focus_visible()
+    assert browser.horizontal_overflow() <= 0
+    browser.screenshot("registration-refused")
+    # What was typed is kept, the day too.
+    for name, value in typed.items():
+        assert browser.attribute(f"#id_{name}", "value") == value, name
+    assert browser.find("#id_workshop_day_1").is_selected()
+    # The field in error says so to assistive technology.
+    account = browser.find("#id_account_number")
+    assert account.get_attribute("aria-invalid") == "true"
+
+    link = browser.find("#error-summary li[data-error-field='account_number'] a")
+    assert link.get_attribute("href").endswith("#id_account_number")
+    link.click()
+    assert browser.driver.execute_script("return location.hash") == "#id_account_number"
+    assert browser.in_viewport(account)
+    # The link puts the cursor in the field; Tab leads on to the next one.
+    assert browser.focused_id() == "id_account_number"
+    browser.press(Keys.TAB)
+    assert browser.focused_id() == "id_first_name"
+
+
+def test_waitlist_join_when_seminar_full(browser, seminar, register, person, language):
+    seminar.capacity = 1
+    seminar.save(update_fields=["capacity"])
+    register(seminar, CompanyFactory())
+    browser.get(_form_path(seminar))
+    browser.registration_fill(person, day=0)
+    browser.registration_submit()
+
+    # Refused without the box ticked; the offer sits under the day, with the box to tick.
+    assert not Registration.objects.filter(email=person["email"]).exists()
+    assert browser.focused_id() == "error-summary"
+    offer = browser.find("#waitlist-offer")
+    assert gettext_in(language, "This seminar is full.") in offer.text
+    assert browser.attribute("#id_account_number", "value") == person["account_number"]
+    browser.screenshot("registration-waitlist-offer")
+    browser.check("id_waitlist")
+    browser.registration_submit()
+
+    registration = Registration.objects.get(email=person["email"])
+    assert registration.status == "waitlisted"
+    assert browser.attribute("[data-registration-status]", "data-registration-status") == (
+        "waitlisted"
+    )
+    assert browser.attribute("[data-waitlist-position]", "data-waitlist-position") == "1"
+    assert browser.attribute("[data-confirmation-code]", "data-confirmation-code") == (
+        registration.confirmation_code
+    )
+    assert browser.horizontal_overflow() <= 0
+    browser.screenshot("confirmation-waitlisted")
