@@ -1,6 +1,6 @@
 """Pieces the seminar and registration admins share."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
 
@@ -13,6 +13,16 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    """A table of related rows to read: no forms, and no object title above each row."""
+
+    extra = 0
+    classes = ["readonly-inline"]
+
+    class Media:
+        css = {"all": ["events/admin-inlines.css"]}
 
 
 def _promoted_report(request, promoted) -> None:

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from events.admin.common import ReadOnlyMixin
+from events.admin.common import ReadOnlyInline
 from events.models import RegistrationAnswer, SeminarQuestion
 
 
@@ -43,7 +43,7 @@ class SeminarQuestionInline(admin.StackedInline):
     ]
 
 
-class RegistrationAnswerInline(ReadOnlyMixin, admin.TabularInline):
+class RegistrationAnswerInline(ReadOnlyInline):
     model = RegistrationAnswer
     fields = ["question_label", "answer"]
     readonly_fields = fields

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from ctpat.enums import BusinessType
 from ctpat.exceptions import DomainError
 from events import changes
-from events.admin.common import ReadOnlyMixin, _promoted_report
+from events.admin.common import ReadOnlyInline, ReadOnlyMixin, _promoted_report
 from events.admin.questions import RegistrationAnswerInline
 from events.checkin import registration_check_in
 from events.enums import ACTIVE_STATUSES, RegistrationStatus
@@ -133,7 +133,7 @@ def _each_apply(request, registrations, use_case: Callable[[Registration], objec
     return done
 
 
-class SessionPickInline(ReadOnlyMixin, admin.TabularInline):
+class SessionPickInline(ReadOnlyInline):
     model = RegistrationSession
     verbose_name_plural = _("break-out sessions")
     fields = ["session", "room", "time"]
@@ -160,7 +160,7 @@ class SessionPickInline(ReadOnlyMixin, admin.TabularInline):
         return f"{formats.date_format(starts, 'SHORT_DATE_FORMAT')} {start}–{end}"
 
 
-class HistoryInline(ReadOnlyMixin, admin.TabularInline):
+class HistoryInline(ReadOnlyInline):
     model = RegistrationChange
     fields = ["at", "action", "actor", "detail"]
     readonly_fields = fields
@@ -170,7 +170,7 @@ class HistoryInline(ReadOnlyMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
-class CheckInInline(ReadOnlyMixin, admin.TabularInline):
+class CheckInInline(ReadOnlyInline):
     model = CheckIn
     fields = ["date", "at", "by"]
     readonly_fields = fields
@@ -180,7 +180,7 @@ class CheckInInline(ReadOnlyMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("by")
 
 
-class OutboundEmailInline(ReadOnlyMixin, admin.TabularInline):
+class OutboundEmailInline(ReadOnlyInline):
     model = OutboundEmail
     fields = ["kind", "to", "created_at", "sent_at", "attempts", "last_error"]
     readonly_fields = fields
