@@ -1,0 +1,72 @@
+"""gunicorn settings for production: ``gunicorn -c ctpat/gunicorn.conf.py ctpat.wsgi:application``.
+
+Everything host-specific comes from the environment; command-line flags (``--bind``,
+``--workers``) override this file.
+
+- ``GUNICORN_BIND``: address to listen on (default ``127.0.0.1:8000``; behind a proxy or a load
+  balancer, keep it on a private address).
+- ``GUNICORN_WORKERS``: worker processes (default 2 * cores + 1).
+- ``GUNICORN_WORKER_CLASS``: ``gthread`` (default, ``GUNICORN_THREADS`` threads per worker,
+  default 4) or ``sync``. The rush benchmark measured gthread about twice as fast as sync on 2
+  cores: it keeps connections alive and renders in one thread while another waits on PostgreSQL.
+- ``GUNICORN_TIMEOUT``: seconds before a stuck worker is killed and replaced (default 30).
+- ``GUNICORN_CONTROL_SOCKET``: path of gunicorn's control socket (off unless set).
+- ``GUNICORN_ACCESS_LOG``: ``-`` for stdout (default), a file path, or empty to switch it off.
+
+Each worker thread holds its own database connection (``CONN_MAX_AGE``): workers times threads
+times app servers must stay below PostgreSQL's ``max_connections`` (or put PgBouncer in front).
+"""
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = _int("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = _int("GUNICORN_THREADS", 4)
+
+# A request that takes longer than this is stuck (the database has its own, shorter statement and
+# lock timeouts): the worker is killed and replaced rather than held forever.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# A queue of connections waiting for a free worker during a rush.
+backlog = _int("GUNICORN_BACKLOG", 2048)
+
+# Recycle workers now and then so that a slow leak can never take a server down; the jitter keeps
+# them from all restarting at the same moment.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
+
+# Limits on the request line and headers (the defaults, stated): a huge request is refused before
+# it reaches Django.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+# The heartbeat file of each worker: in memory, so that a slow or full disk cannot make the
+# arbiter think its workers are stuck.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+# The access log carries the path only, never the query string (it could hold a private link's
+# token or personal data), and no cookies or other headers.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# The client address comes from the trusted proxy only (set FORWARDED_ALLOW_IPS to its address).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proc_name = "ctpat"
+
+# gunicorn's control socket (``gunicornc``) defaults to one path per user, which two instances on
+# one host would fight over: only with an explicit path.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
