@@ -52,9 +52,10 @@ def registration_calendar_build(
     # iTIP requires an organizer on a CANCEL; the sender's address is the natural one.
     organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
 
-    entries = [(seminar.title, seminar.starts_at, seminar.ends_at, venue)] + [
+    title = seminar.localized("title")
+    entries = [(title, seminar.starts_at, seminar.ends_at, venue)] + [
         (
-            f"{session.topic} — {seminar.title}",
+            f"{session.localized('topic')} — {title}",
             session.starts_at,
             session.ends_at,
             f"{seminar.venue}, {session.room}",

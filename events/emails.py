@@ -154,7 +154,7 @@ def _notice_headline(*, email: OutboundEmail, context: dict) -> str:
 def _subject(*, email: OutboundEmail, context: dict) -> str:
     registration = email.registration
     values = {
-        "seminar": registration.seminar.title,
+        "seminar": registration.seminar.localized("title"),
         "code": registration.confirmation_code,
         "company": registration.company.legal_name,
     }

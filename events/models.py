@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ctpat.models import Company
@@ -57,11 +58,38 @@ class CountedModel(models.Model):
         super().save(*args, update_fields=update_fields, **kwargs)
 
 
-class Seminar(CountedModel):
+def _is_spanish(language: str | None) -> bool:
+    return (language or "").lower().startswith("es")
+
+
+SPANISH_BLANK_HELP = _("Empty: Spanish speakers see the English text.")
+
+
+class LocalizedTextsMixin:
+    """Texts staff enter in English, each with an optional Spanish twin named ``<field>_es``."""
+
+    def localized(self, field: str, language: str | None = None) -> str:
+        """``field`` in ``language`` (default: the active one), falling back to English."""
+        english = getattr(self, field)
+        if _is_spanish(language or get_language()):
+            return getattr(self, f"{field}_es") or english
+        return english
+
+
+class Seminar(LocalizedTextsMixin, CountedModel):
     title = models.CharField(_("title"), max_length=200)
+    title_es = models.CharField(
+        _("title (Spanish)"), max_length=200, blank=True, help_text=SPANISH_BLANK_HELP
+    )
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
+    summary_es = models.CharField(
+        _("summary (Spanish)"), max_length=300, blank=True, help_text=SPANISH_BLANK_HELP
+    )
     program = models.TextField(_("plenary program"), blank=True)
+    program_es = models.TextField(
+        _("plenary program (Spanish)"), blank=True, help_text=SPANISH_BLANK_HELP
+    )
     venue = models.CharField(_("venue"), max_length=200)
     address = models.CharField(_("address"), max_length=300, blank=True)
     city = models.CharField(_("city"), max_length=100)
@@ -107,11 +135,14 @@ class Seminar(CountedModel):
         return self.is_published and self.registration_opens_at <= now < self.registration_closes_at
 
 
-class WorkshopDay(CountedModel):
+class WorkshopDay(LocalizedTextsMixin, CountedModel):
     seminar = models.ForeignKey(
         Seminar, on_delete=models.CASCADE, related_name="days", verbose_name=_("seminar")
     )
     label = models.CharField(_("label"), max_length=100)
+    label_es = models.CharField(
+        _("label (Spanish)"), max_length=100, blank=True, help_text=SPANISH_BLANK_HELP
+    )
     date = models.DateField(_("date"))
     capacity = models.PositiveIntegerField(_("seats"))
     confirmed_count = models.PositiveIntegerField(_("confirmed"), default=0, editable=False)
@@ -135,7 +166,7 @@ class WorkshopDay(CountedModel):
         return max(self.capacity - self.confirmed_count, 0)
 
 
-class BreakoutSession(CountedModel):
+class BreakoutSession(LocalizedTextsMixin, CountedModel):
     day = models.ForeignKey(
         WorkshopDay,
         on_delete=models.CASCADE,
@@ -143,7 +174,13 @@ class BreakoutSession(CountedModel):
         verbose_name=_("workshop day"),
     )
     topic = models.CharField(_("topic"), max_length=200)
+    topic_es = models.CharField(
+        _("topic (Spanish)"), max_length=200, blank=True, help_text=SPANISH_BLANK_HELP
+    )
     description = models.TextField(_("description"), blank=True)
+    description_es = models.TextField(
+        _("description (Spanish)"), blank=True, help_text=SPANISH_BLANK_HELP
+    )
     room = models.CharField(_("room"), max_length=100)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
@@ -409,10 +446,6 @@ OPTION_MAX_LENGTH = 200
 def option_lines(text: str) -> list[str]:
     """Options are typed one per line; blank lines and surrounding spaces do not count."""
     return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def _is_spanish(language: str | None) -> bool:
-    return (language or "").lower().startswith("es")
 
 
 class SeminarQuestion(models.Model):

@@ -130,7 +130,7 @@ class WorkshopDayInline(admin.TabularInline):
     model = WorkshopDay
     form = CapacityForm
     extra = 0
-    fields = ["label", "date", "capacity", "confirmed_count"]
+    fields = ["label", "label_es", "date", "capacity", "confirmed_count"]
     readonly_fields = ["confirmed_count"]
     show_change_link = True
 
@@ -139,7 +139,7 @@ class BreakoutSessionInline(admin.TabularInline):
     model = BreakoutSession
     form = CapacityForm
     extra = 0
-    fields = ["topic", "room", "starts_at", "ends_at", "capacity", "confirmed_count"]
+    fields = ["topic", "topic_es", "room", "starts_at", "ends_at", "capacity", "confirmed_count"]
     readonly_fields = ["confirmed_count"]
     show_change_link = True
 
@@ -167,7 +167,18 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
     actions = ["waitlist_promote_action"]
     change_form_template = "admin/events/seminar/change_form.html"
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "program", "is_published"]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("title", "title_es"),
+                    "slug",
+                    ("summary", "summary_es"),
+                    ("program", "program_es"),
+                    "is_published",
+                ]
+            },
+        ),
         (_("Place and time"), {"fields": ["venue", "address", "city", "starts_at", "ends_at"]}),
         (_("Registration"), {"fields": ["registration_opens_at", "registration_closes_at"]}),
         (_("Seats"), {"fields": ["capacity", "per_company_limit", "confirmed_count"]}),

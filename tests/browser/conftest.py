@@ -54,8 +54,8 @@ CHROMIUM_FLAGS = (
     "--force-prefers-reduced-motion",
 )
 VIEWPORTS = {"desktop": (1280, 900), "phone": (375, 812)}
-# The languages every browser test runs in; "es" joins when the Spanish catalogue lands.
-LANGUAGES = ["en"]
+# The languages every browser test runs in.
+LANGUAGES = ["en", "es"]
 WAIT_SECONDS = 10
 
 

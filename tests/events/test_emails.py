@@ -3,7 +3,7 @@
 from datetime import UTC
 
 import pytest
-from django.utils import dateformat, timezone, translation
+from django.utils import formats, timezone, translation
 from icalendar import Calendar
 
 from events.changes import (
@@ -304,7 +304,7 @@ def test_email_reminder_has_program_venue_sessions_and_check_in(seminar, company
     registration = _scenario("reminder", seminar, company, register, picked)
     message = _message(registration, EmailKind.REMINDER)
     with translation.override("en"):
-        start = dateformat.format(timezone.localtime(picked[0].starts_at), "H:i")
+        start = formats.time_format(timezone.localtime(picked[0].starts_at), "TIME_FORMAT")
     for expected in [
         "starts in 60 days. Here is your program.",
         "Program:\n08:00 Registration & coffee\n09:00 Opening plenary\n",
@@ -388,9 +388,9 @@ def test_email_renders_in_registration_language(seminar, company, register):
     registration = register(seminar, company, language="es")
     message = _message(registration, EmailKind.CONFIRMED)
     with translation.override("es"):
-        spanish_date = dateformat.format(timezone.localtime(seminar.starts_at), "l j F Y")
+        spanish_date = formats.date_format(timezone.localtime(seminar.starts_at), "DATE_FORMAT")
     with translation.override("en"):
-        english_date = dateformat.format(timezone.localtime(seminar.starts_at), "l j F Y")
+        english_date = formats.date_format(timezone.localtime(seminar.starts_at), "DATE_FORMAT")
     assert spanish_date != english_date
     assert spanish_date in message.body
     assert english_date not in message.body

@@ -39,6 +39,31 @@ Thursday — break-out workshops (second group), closing session
 Each registrant attends the workshops on one day, Tuesday or Thursday. \
 Free for CTPAT certified or validated companies, at most two employees per company.
 """
+TITLE_ES = "Seminario de capacitación CTPAT — San Diego"
+SUMMARY_ES = (
+    "Tres días y medio de capacitación CTPAT para socios certificados y validados: novedades del "
+    "programa, presentaciones conjuntas de CBP y la industria, paneles de discusión y dos días de "
+    "talleres."
+)
+PROGRAM_ES = """\
+Lunes — sesión plenaria
+Bienvenida y palabras de apertura de los directivos de CBP.
+Novedades del programa CTPAT: criterios mínimos de seguridad, el portal de socios, reconocimiento \
+mutuo.
+Presentaciones conjuntas de CBP y la industria: cómo proteger la carga desde el punto de carga en \
+el extranjero hasta la frontera de los Estados Unidos.
+
+Martes — talleres (primer grupo)
+Miércoles — sesión plenaria
+Paneles de discusión: facilitación del comercio y seguridad fronteriza como objetivos \
+complementarios; lecciones aprendidas de brechas de seguridad en la cadena de suministro; el \
+trabajo con los socios comerciales.
+
+Jueves — talleres (segundo grupo), sesión de clausura
+
+Cada participante asiste a los talleres de un solo día, martes o jueves. \
+Gratuito para empresas CTPAT certificadas o validadas, con un máximo de dos empleados por empresa.
+"""
 # Three slots of two parallel sessions, so that a registrant can pick at most three.
 TOPICS = [
     ("Conducting a supply chain security risk assessment", time(9), "Room 6A"),
@@ -50,6 +75,22 @@ TOPICS = [
 ]
 SESSION_LENGTH = timedelta(minutes=90)
 DAYS = [("Tuesday workshops", 1), ("Thursday workshops", 3)]  # offset from the Monday
+# The Spanish texts, by the English ones (which stay the keys: availability.json shows them).
+DAYS_ES = {"Tuesday workshops": "Talleres del martes", "Thursday workshops": "Talleres del jueves"}
+TOPICS_ES = {
+    "Conducting a supply chain security risk assessment": (
+        "Cómo realizar una evaluación de riesgos de seguridad de la cadena de suministro"
+    ),
+    "Evidence of implementation and documentation": "Evidencia de implementación y documentación",
+    "Suspensions and removals": "Suspensiones y remociones",
+    "CBP risk indicators": "Indicadores de riesgo de CBP",
+    "Developing a security training and awareness program": (
+        "Cómo desarrollar un programa de capacitación y concientización en seguridad"
+    ),
+    "Proactive approaches to security breach prevention": (
+        "Enfoques proactivos para la prevención de brechas de seguridad"
+    ),
+}
 
 NAMES = [
     "Pacific Rim", "Otay Mesa", "Baja Norte", "Great Lakes", "Sierra Madre", "Harbor Point",
@@ -135,8 +176,11 @@ class Command(BaseCommand):
             seminar = Seminar.objects.create(
                 slug=SLUG,
                 title=TITLE,
+                title_es=TITLE_ES,
                 summary=SUMMARY,
+                summary_es=SUMMARY_ES,
                 program=PROGRAM,
+                program_es=PROGRAM_ES,
                 venue="San Diego Convention Center",
                 address="111 W Harbor Dr, San Diego, CA 92101",
                 city="San Diego",
@@ -148,6 +192,14 @@ class Command(BaseCommand):
             return seminar, True
         if not seminar.registration_is_open(now=now):
             _reschedule(seminar=seminar, schedule=schedule)
+        # A demo seeded before the Spanish texts existed gets them; a text staff wrote stays.
+        for field, spanish in (
+            ("title_es", TITLE_ES),
+            ("summary_es", SUMMARY_ES),
+            ("program_es", PROGRAM_ES),
+        ):
+            Seminar.objects.filter(pk=seminar.pk, **{field: ""}).update(**{field: spanish})
+        seminar.refresh_from_db()
         return seminar, False
 
     def _days(self, *, seminar, seats):
@@ -159,9 +211,12 @@ class Command(BaseCommand):
                 day = WorkshopDay.objects.create(
                     seminar=seminar,
                     label=label,
+                    label_es=DAYS_ES[label],
                     date=monday + timedelta(days=offset),
                     capacity=capacity,
                 )
+            elif not day.label_es:
+                WorkshopDay.objects.filter(pk=day.pk).update(label_es=DAYS_ES[label])
             self._sessions(day=day, capacity=_session_capacity(capacity))
 
     def _sessions(self, *, day, capacity):
@@ -172,11 +227,14 @@ class Command(BaseCommand):
                 BreakoutSession.objects.create(
                     day=day,
                     topic=topic,
+                    topic_es=TOPICS_ES[topic],
                     room=room,
                     starts_at=starts_at,
                     ends_at=starts_at + SESSION_LENGTH,
                     capacity=capacity,
                 )
+            elif not session.topic_es:
+                BreakoutSession.objects.filter(pk=session.pk).update(topic_es=TOPICS_ES[topic])
 
     def _questions(self, *, seminar):
         for position, wording in enumerate(QUESTIONS, start=1):
