@@ -9,7 +9,7 @@ PORT ?= 8000
 DEMO_ENV = DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" SITE_URL=http://$(HOST):$(PORT) \
 	ALLOWED_HOSTS=$(HOST),localhost,127.0.0.1
 
-.PHONY: demo test lint install clean
+.PHONY: demo demo-code test lint install clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,16 @@ demo: install var/secret_key
 	@echo "  Eligible:        DEMO00001 … DEMO00050 (two people per company)"
 	@echo "  Refused:         DEMOAPPL1 (applicant), DEMOSUSP1 (suspended), DEMOREMV1 (removed), DEMOEXPD1 (expired)"
 	@echo "  Admin:           http://$(HOST):$(PORT)/admin/ with the demo-admin account above"
+	@echo "  Two-factor code: scan the QR code above, or run 'make demo-code' for the current code"
 	@echo "  E-mails are printed below (console backend). Stop with Ctrl-C."
 	@echo
-	$(DEMO_ENV) EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
+	$(DEMO_ENV) EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend OUTBOX_DELIVER_ON_COMMIT=1 \
 		$(BIN)/gunicorn ctpat.wsgi:application --bind $(HOST):$(PORT) --workers 2 \
 		--access-logfile - --log-level warning
+
+# The demo admin's current two-factor code, for a local demo without an authenticator app.
+demo-code: install var/secret_key
+	@$(DEMO_ENV) $(BIN)/python manage.py demo_staff --i-know-this-is-local --code
 
 lint: install
 	$(BIN)/ruff check .

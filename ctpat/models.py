@@ -100,3 +100,24 @@ class Certification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company.account_number}: {self.get_status_display()} ({self.effective_on})"
+
+
+class RateLimitHit(models.Model):
+    """How many requests one rate-limit key made in one fixed time window (ctpat.ratelimit).
+
+    The key is a keyed hash, never the raw e-mail, account number or address. Rows live in the
+    database so every app server sees the same counts; expired windows are pruned.
+    """
+
+    key = models.CharField(max_length=80)
+    bucket = models.BigIntegerField(help_text="Start of the window, in seconds since the epoch.")
+    hits = models.PositiveIntegerField(default=1)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "bucket"], name="ctpat_ratelimithit_key_bucket")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.bucket}: {self.hits}"

@@ -6,6 +6,8 @@ production database.
 """
 
 import os
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,7 +56,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ctpat.apps.CtpatAdminConfig",  # django.contrib.admin with two-factor for staff
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,6 +66,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "ctpat",
     "events",
 ]
@@ -74,10 +79,17 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "ctpat.middleware.unreadable_body_refuse",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Keep it last: its process_exception must see the view's database errors first, and its
+    # 503 answer still passes through every middleware above (security headers, cookies).
+    "ctpat.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "ctpat.urls"
@@ -108,16 +120,46 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+# A stuck transaction must not hold every worker: a request waits at most DB_LOCK_TIMEOUT_MS for
+# a row lock and runs a statement at most DB_STATEMENT_TIMEOUT_MS, then gets a "busy, try again"
+# page (ctpat.middleware). A session left idle inside a transaction is ended by PostgreSQL.
+# `manage.py migrate` may rewrite a big table or build an index, so it runs without the first two.
+DB_LOCK_TIMEOUT_MS = int(os.environ.get("DB_LOCK_TIMEOUT_MS", "5000"))
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "15000"))
+DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = int(
+    os.environ.get("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "60000")
+)
+if sys.argv[1:2] == ["migrate"]:
+    DB_LOCK_TIMEOUT_MS = DB_STATEMENT_TIMEOUT_MS = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        # SQLite's busy timeout is the nearest it has to a lock timeout (seconds; 0 = wait on).
+        "timeout": DB_LOCK_TIMEOUT_MS / 1000 if DB_LOCK_TIMEOUT_MS else 3600,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        filter(
+            None,
+            (
+                _options.get("options"),
+                f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}",
+                f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+                f"-c idle_in_transaction_session_timeout={DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}",
+            ),
+        )
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "ctpat.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -171,12 +213,96 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"private_links": {"()": "ctpat.logfilters.RedactPrivateLinks"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["private_links"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},  # its start-up banner, in every command
+    },
 }
 
-# Deliver outbox e-mail right after the transaction that wrote it commits. Turn off to leave
-# delivery to a worker running `manage.py send_outbox --loop` (then a slow SMTP server never
-# slows a registrant's request).
-OUTBOX_DELIVER_ON_COMMIT = env_bool("OUTBOX_DELIVER_ON_COMMIT", default=True)
+# Deliver outbox e-mail in the request, right after the transaction that wrote it commits: for
+# local development only. In production (the default without DEBUG) a worker running
+# `manage.py send_outbox --loop` sends it, so rendering and a slow SMTP server never slow a
+# registrant's request.
+OUTBOX_DELIVER_ON_COMMIT = env_bool("OUTBOX_DELIVER_ON_COMMIT", default=DEBUG)
+
+# The seminar page, availability.json and the blank registration form are rendered at most once
+# per this many seconds per app-server process and shared by anonymous visitors (at most 2;
+# 0 turns it off). See events/pagecache.py.
+PUBLIC_PAGE_CACHE_SECONDS = float(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "1"))
+
+# --- Abuse protection (ctpat.security, ctpat.ratelimit) ------------------------------------------
+
+# The client's address comes from REMOTE_ADDR unless the site sits behind proxies of its own:
+# then name the header they append to (X-Forwarded-For) and how many of them append to it.
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "")
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get("TRUSTED_PROXY_COUNT", "1" if TRUSTED_PROXY_HEADER else "0")
+)
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """``"10/m"`` → (10 requests, 60 seconds); the period is s, m, h or a number of seconds."""
+    count, _slash, period = os.environ.get(name, default).partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600}.get(period) or int(period or 60)
+    return int(count), seconds
+
+
+# Rate limits: on unless RATELIMIT_ENABLED=0 (load tests send thousands of requests from one
+# address). Counted first on what an abuser cannot rotate cheaply, then on the address, which a
+# whole office or training room may share; never reached by an honest user:
+# - an account number: 2 seats per company, two colleagues each fixing a typo or two → 10/min;
+# - an e-mail: one person retrying after a refusal → 5/min;
+# - an address: 50 people behind one NAT, each posting the form once or twice → 120/min;
+# - a private link: a few cancel/change/hand-over posts → 10/min; its pages per address 120/min;
+# - check-in: a scanner at a busy door reads a code every 2 or 3 s → 120/min per staff account,
+#   several desks on one venue network → 300/min per address.
+RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", default=True)
+RATELIMITS = {
+    "register-account": env_rate("RATELIMIT_REGISTER_ACCOUNT", "10/m"),
+    "register-email": env_rate("RATELIMIT_REGISTER_EMAIL", "5/m"),
+    "register-ip": env_rate("RATELIMIT_REGISTER_IP", "120/m"),
+    "manage-ip": env_rate("RATELIMIT_MANAGE_IP", "120/m"),
+    "manage-token": env_rate("RATELIMIT_MANAGE_TOKEN", "10/m"),
+    "checkin-user": env_rate("RATELIMIT_CHECKIN_USER", "120/m"),
+    "checkin-ip": env_rate("RATELIMIT_CHECKIN_IP", "300/m"),
+}
+
+# Staff log in with a password and a TOTP code (django-otp) to reach the admin and the check-in
+# desk. Turn off only for a throwaway local database; `demo_staff` prints the demo account's key.
+STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", default=True)
+OTP_TOTP_ISSUER = "CTPAT Seminars"
+
+# Admin login lockout (django-axes): 5 failures for one username from one address lock that pair
+# for 15 minutes; a success resets the count. Attempts are kept in the database.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "ctpat.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "ctpat.security.axes_lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+
+# Content Security Policy (django-csp): no inline script or style anywhere, the admin included.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

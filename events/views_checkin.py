@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from ctpat.exceptions import DomainError
+from ctpat.ratelimit import rate_limited
+from ctpat.security import staff_otp_verified
 from events.checkin import check_ins_today_count, registration_check_in
 from events.models import Seminar
 from events.views import REFUSED_STATUS
@@ -33,7 +35,8 @@ def check_in_staff_only(view):
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         user = request.user
-        if not user.is_authenticated:
+        if not (user.is_authenticated and staff_otp_verified(request)):
+            # Without its two-factor step a staff session counts as not logged in.
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         if not (user.is_active and user.is_staff and user.has_perm("events.add_checkin")):
             raise PermissionDenied
@@ -46,6 +49,7 @@ def check_in_staff_only(view):
 
 @require_http_methods(["GET", "POST"])
 @check_in_staff_only
+@rate_limited("checkin")
 def seminar_check_in(request: HttpRequest, slug: str) -> HttpResponse:
     seminar = get_object_or_404(Seminar, slug=slug)
     today = timezone.localdate()

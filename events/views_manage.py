@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ctpat.exceptions import DomainError
+from ctpat.ratelimit import rate_limited
 from events import changes, selectors
 from events.enums import ACTIVE_STATUSES, RegistrationStatus
 from events.exceptions import CancellationClosed, RegistrationNotActive
@@ -93,6 +94,7 @@ def _render(request, template, context, *, refused: bool) -> HttpResponse:
     return render(request, template, context, status=REFUSED_STATUS if refused else 200)
 
 
+@rate_limited("manage")
 @private_page
 @require_GET
 def registration_detail(request: HttpRequest, registration: Registration) -> HttpResponse:
@@ -109,6 +111,7 @@ def registration_detail(request: HttpRequest, registration: Registration) -> Htt
     )
 
 
+@rate_limited("manage")
 @private_page
 @require_http_methods(["GET", "POST"])
 def registration_cancel(request: HttpRequest, registration: Registration) -> HttpResponse:
@@ -134,6 +137,7 @@ def registration_cancel(request: HttpRequest, registration: Registration) -> Htt
     return _render(request, "events/registration_cancel.html", context, refused=True)
 
 
+@rate_limited("manage")
 @private_page
 @require_http_methods(["GET", "POST"])
 def registration_change(request: HttpRequest, registration: Registration) -> HttpResponse:
@@ -161,6 +165,7 @@ def registration_change(request: HttpRequest, registration: Registration) -> Htt
     return _render(request, "events/registration_change.html", context, refused=True)
 
 
+@rate_limited("manage")
 @private_page
 @require_http_methods(["GET", "POST"])
 def registration_substitute(request: HttpRequest, registration: Registration) -> HttpResponse:
