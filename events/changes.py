@@ -127,7 +127,8 @@ def registration_change(
             seats.session_seats_release(sessions=old_sessions)
             if not seats.day_seat_take(day=day):
                 raise WorkshopDayFull(
-                    _t("%(day)s is full. Your registration is unchanged.") % {"day": day.label}
+                    _t("%(day)s is full. Your registration is unchanged.")
+                    % {"day": day.localized("label")}
                 )
             seats.session_seats_take(sessions=sessions)
         RegistrationSession.objects.filter(registration=registration).delete()

@@ -1,5 +1,6 @@
 """The registration form: it checks the shape of what was typed; the service decides the rest."""
 
+import functools
 import re
 
 from crispy_forms.helper import FormHelper
@@ -7,7 +8,6 @@ from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import prefetch_related_objects
-from django.template.defaultfilters import date as date_format
 from django.template.defaultfilters import time as time_format
 from django.utils.formats import number_format
 from django.utils.html import escape, format_html
@@ -25,6 +25,7 @@ from events.models import (
     SeminarQuestion,
     WorkshopDay,
 )
+from events.templatetags.events_i18n import weekday_date
 
 # Single-line fields: any C0/C1 control character (tab and newline included) or NUL is a
 # pasted-in binary or a tampered request, never part of a name or a phone number.
@@ -94,15 +95,28 @@ _ID_PATTERN = re.compile(r"^[0-9]{1,18}$")
 
 
 class DayChoiceField(forms.ModelChoiceField):
+    # The days the form already loaded, by id: a POST is then validated without a query.
+    loaded: dict[int, WorkshopDay] | None = None
+
     def to_python(self, value):
         if value not in self.empty_values and not _ID_PATTERN.match(str(value).strip()):
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
             )
-        return super().to_python(value)
+        if self.loaded is None or value in self.empty_values:
+            return super().to_python(value)
+        day = self.loaded.get(int(str(value).strip()))
+        if day is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return day
 
 
 class SessionsChoiceField(forms.ModelMultipleChoiceField):
+    # The sessions the form already loaded, by id: a POST is then validated without a query.
+    loaded: dict[int, BreakoutSession] | None = None
+
     def _check_values(self, value):
         for item in value:
             if not _ID_PATTERN.match(str(item).strip()):
@@ -111,7 +125,14 @@ class SessionsChoiceField(forms.ModelMultipleChoiceField):
                     code="invalid_choice",
                     params={"value": item},
                 )
-        return super()._check_values(value)
+        if self.loaded is None:
+            return super()._check_values(value)
+        chosen = {int(str(item).strip()) for item in value}
+        if not chosen <= self.loaded.keys():
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return [self.loaded[pk] for pk in sorted(chosen)]
 
 
 def seats_left_text(*, remaining: int, capacity: int, waitlist: bool = True) -> str:
@@ -127,8 +148,8 @@ def seats_left_text(*, remaining: int, capacity: int, waitlist: bool = True) -> 
 def day_label(day: WorkshopDay) -> ChoiceLabel:
     return ChoiceLabel.build(
         day_id=day.pk,
-        title=day.label,
-        detail=date_format(day.date, "l, F j"),
+        title=day.localized("label"),
+        detail=weekday_date(day.date, "MONTH_DAY_FORMAT"),
         seats=seats_left_text(remaining=day.remaining, capacity=day.capacity),
         full=day.remaining <= 0,
     )
@@ -139,7 +160,7 @@ def session_label(session: BreakoutSession) -> ChoiceLabel:
     starts_at, ends_at = localtime(session.starts_at), localtime(session.ends_at)
     return ChoiceLabel.build(
         day_id=session.day_id,
-        title=session.topic,
+        title=session.localized("topic"),
         detail=_t("%(start)s–%(end)s, %(room)s")
         % {
             "start": time_format(starts_at, "TIME_FORMAT"),
@@ -223,20 +244,26 @@ class ProgramForm(forms.Form):
         days = list(seminar.days.all())
         day_field = self.fields["workshop_day"]
         day_field.queryset = WorkshopDay.objects.filter(seminar=seminar)
-        day_field.choices = [(day.pk, day_label(day)) for day in days]
+        # The labels (dates, seats left, translations) are built when a page shows them, once:
+        # a POST that goes through never needs them.
+        day_field.choices = functools.cache(lambda: [(day.pk, day_label(day)) for day in days])
+        day_field.loaded = {day.pk: day for day in days}
         session_field = self.fields["sessions"]
         session_field.queryset = BreakoutSession.objects.filter(day__seminar=seminar)
-        session_field.choices = [
-            (
-                ChoiceLabel.build(day_id=day.pk, title=day.label),
-                [(s.pk, session_label(s)) for s in day.sessions.all()],
-            )
-            for day in days
-            if day.sessions.all()
-        ]
+        session_field.loaded = {s.pk: s for day in days for s in day.sessions.all()}
+        session_field.choices = functools.cache(
+            lambda: [
+                (
+                    ChoiceLabel.build(day_id=day.pk, title=day.localized("label")),
+                    [(s.pk, session_label(s)) for s in day.sessions.all()],
+                )
+                for day in days
+                if day.sessions.all()
+            ]
+        )
         if not days:
             del self.fields["workshop_day"]
-        if not session_field.choices:
+        if not session_field.loaded:
             del self.fields["sessions"]
 
     @property
@@ -292,6 +319,17 @@ class RegistrationForm(PersonForm, ProgramForm):
         ),
     )
 
+    # A honeypot: hidden from people and from assistive technology, never reached by Tab, and
+    # skipped by scripted clients that follow the contract. A bot that fills every field in
+    # sight gets a neutral refusal and nothing is saved.
+    subject = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        max_length=200,
+        strip=False,
+        help_text=_("It is here to catch automated spam."),
+    )
+
     def __init__(self, *args, seminar: Seminar, offer_waitlist: bool = False, **kwargs):
         super().__init__(*args, seminar=seminar, **kwargs)
         self.waitlist_offered = offer_waitlist
@@ -301,6 +339,15 @@ class RegistrationForm(PersonForm, ProgramForm):
         language = get_language()
         for question in self.questions:
             self.fields[question.field_name] = question_field(question, language=language)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("subject"):
+            # Deliberately vague: nothing that tells a bot which field gave it away.
+            raise forms.ValidationError(
+                _("We could not accept this form. Reload the page and try again."), code="refused"
+            )
+        return cleaned
 
     def clean_account_number(self) -> str:
         value = normalize_account_number(self.cleaned_data["account_number"])
@@ -335,6 +382,13 @@ class RegistrationForm(PersonForm, ProgramForm):
             parts.append(program)
         if self.questions:
             parts.append(self._questions_fieldset())
+        parts.append(
+            Div(
+                Field("subject", tabindex="-1", autocomplete="off"),
+                css_class="visually-hidden",
+                aria_hidden="true",
+            )
+        )
         return form_helper(
             form_id="registration-form",
             layout=Layout(*parts),

@@ -6,6 +6,7 @@ two seat-moving transactions can deadlock. Each take is still a conditional UPDA
 even for a caller that forgot the lock, and the check constraints are the last line.
 """
 
+from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext as _t
 
@@ -49,16 +50,27 @@ def day_seat_release(*, day: WorkshopDay | None) -> None:
 
 
 def session_seats_take(*, sessions: list[BreakoutSession]) -> None:
-    """R5: one seat in each session, or ``SessionFull`` naming the first full one."""
-    for session in sorted(sessions, key=lambda s: s.pk):
-        taken = BreakoutSession.objects.filter(
-            pk=session.pk, confirmed_count__lt=F("capacity")
-        ).update(confirmed_count=F("confirmed_count") + 1)
-        if not taken:
-            raise SessionFull(
-                _t("The session “%(topic)s” is full. Choose another session or leave it out.")
-                % {"topic": session.topic}
-            )
+    """R5: one seat in each session, in one statement, or ``SessionFull`` naming a full one.
+
+    The caller holds the seminar's row, so only it moves these counters now: the rows' locking
+    order within the statement cannot deadlock with anyone. A refusal rolls the whole transaction
+    back, the seats this statement did take included.
+    """
+    if not sessions:
+        return
+    ids = sorted(s.pk for s in sessions)
+    taken = BreakoutSession.objects.filter(pk__in=ids, confirmed_count__lt=F("capacity")).update(
+        confirmed_count=F("confirmed_count") + 1
+    )
+    if taken == len(ids):
+        return
+    by_id = {s.pk: s for s in sessions}
+    full = BreakoutSession.objects.filter(pk__in=ids, confirmed_count__gte=F("capacity"))
+    first_full = by_id[full.order_by("pk").values_list("pk", flat=True).first() or ids[0]]
+    raise SessionFull(
+        _t("The session “%(topic)s” has just filled up. Choose another session or leave it out.")
+        % {"topic": first_full.localized("topic")}
+    )
 
 
 def session_seats_release(*, sessions: list[BreakoutSession]) -> None:
@@ -85,23 +97,23 @@ def company_seats_held(*, seminar: Seminar, company: Company) -> int:
 
 
 def company_seat_take(*, seminar: Seminar, company: Company) -> None:
-    """R3: one of the company's seats in this seminar, or ``CompanyLimitReached``."""
-    if _company_seat_update(seminar=seminar, company=company):
-        return
-    # The company's first seat in this seminar: its allocation row does not exist yet.
-    CompanyAllocation.objects.bulk_create(
-        [CompanyAllocation(seminar=seminar, company=company)], ignore_conflicts=True
-    )
-    if not _company_seat_update(seminar=seminar, company=company):
-        raise company_limit_error(seminar=seminar, company=company)
+    """R3: one of the company's seats in this seminar, or ``CompanyLimitReached``.
 
-
-def _company_seat_update(*, seminar: Seminar, company: Company) -> bool:
-    return bool(
-        CompanyAllocation.objects.filter(
-            seminar=seminar, company=company, confirmed_count__lt=seminar.per_company_limit
-        ).update(confirmed_count=F("confirmed_count") + 1)
-    )
+    One statement: the company's first seat creates its allocation row, a later one counts up
+    while under the limit; the conflict on the (seminar, company) row makes concurrent first
+    seats wait for each other and re-check the limit on the newest row version.
+    """
+    table = CompanyAllocation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (seminar_id, company_id, confirmed_count) VALUES (%s, %s, 1) "
+            "ON CONFLICT (seminar_id, company_id) DO UPDATE "
+            f"SET confirmed_count = {table}.confirmed_count + 1 "
+            f"WHERE {table}.confirmed_count < %s RETURNING id",
+            [seminar.pk, company.pk, seminar.per_company_limit],
+        )
+        if cursor.fetchone() is None:
+            raise company_limit_error(seminar=seminar, company=company)
 
 
 def company_seat_release(*, seminar: Seminar, company: Company) -> None:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _t
 from ctpat.exceptions import DomainError
 from ctpat.services import company_get_eligible
 from events import seats
-from events.enums import ACTIVE_STATUSES, EmailKind, QuestionKind, RegistrationStatus, YesNo
+from events.enums import EmailKind, QuestionKind, RegistrationStatus, YesNo
 from events.exceptions import (
     AlreadyRegistered,
     InvalidAnswer,
@@ -74,19 +74,21 @@ def choices_validate(
         return day, []
     if day is None:
         raise InvalidChoice(_t("This seminar has no break-out sessions."), field="sessions")
+    # The day's sessions come with it when the caller loaded the program (the form did): no query.
     sessions = sorted(
-        BreakoutSession.objects.filter(pk__in=wanted, day=day), key=lambda s: s.starts_at
+        (s for s in day.sessions.all() if s.pk in wanted), key=lambda s: (s.starts_at, s.pk)
     )
     if len(sessions) != len(wanted):
         raise InvalidChoice(
-            _t("Choose break-out sessions on your workshop day (%(day)s).") % {"day": day.label},
+            _t("Choose break-out sessions on your workshop day (%(day)s).")
+            % {"day": day.localized("label")},
             field="sessions",
         )
     for earlier, later in itertools.pairwise(sessions):
         if earlier.overlaps(later):
             raise SessionsOverlap(
                 _t("“%(first)s” and “%(second)s” take place at the same time. Choose one of them.")
-                % {"first": earlier.topic, "second": later.topic}
+                % {"first": earlier.localized("topic"), "second": later.localized("topic")}
             )
     return day, sessions
 
@@ -163,11 +165,8 @@ def registration_create(
         seminar=seminar, workshop_day_id=workshop_day_id, session_ids=session_ids
     )
     answer_rows = answers_validate(seminar=seminar, answers=answers)
+    # R6 needs no read first: the unique index refuses the INSERT and the seats roll back with it.
     email = email.strip()
-    if Registration.objects.filter(
-        seminar=seminar, email__iexact=email, status__in=ACTIVE_STATUSES
-    ).exists():
-        raise AlreadyRegistered()  # a friendly early answer; the unique index is the guard
     person = {
         "seminar": seminar,
         "company": company,

@@ -15,7 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ctpat.exceptions import DomainError
-from events import selectors, services
+from ctpat.ratelimit import rate_limited
+from events import pagecache, selectors, services
 from events.forms import RegistrationForm
 from events.models import Seminar
 
@@ -45,35 +46,55 @@ def seminar_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def seminar_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    seminar = selectors.seminar_get_published(slug=slug)
-    return render(
-        request,
-        "events/seminar_detail.html",
-        {"seminar": seminar, "state": _registration_state(seminar)},
-    )
+    def build() -> HttpResponse:
+        seminar = selectors.seminar_get_published(slug=slug)
+        context = {"seminar": seminar, "state": _registration_state(seminar)}
+        return pagecache.render(request, "events/seminar_detail.html", context)
+
+    return pagecache.public_page(request, key=("seminar_detail", slug), build=build)
 
 
 @require_GET
 @never_cache
-def seminar_availability(request: HttpRequest, slug: str) -> JsonResponse:
+def seminar_availability(request: HttpRequest, slug: str) -> HttpResponse:
+    def build() -> HttpResponse:
+        seminar = selectors.seminar_get_published(slug=slug)
+        return JsonResponse(selectors.seminar_availability(seminar=seminar))
+
+    return pagecache.public_page(request, key=("availability", slug), build=build)
+
+
+def _waitlist_offered(seminar: Seminar, state: str) -> bool:
+    return state == "full" or any(day.remaining <= 0 for day in seminar.days.all())
+
+
+def _registration_form_blank(request: HttpRequest, slug: str) -> HttpResponse:
     seminar = selectors.seminar_get_published(slug=slug)
-    return JsonResponse(selectors.seminar_availability(seminar=seminar))
+    state = _registration_state(seminar)
+    context = {"seminar": seminar, "state": state}
+    if state not in ("not_yet_open", "closed"):
+        offer = _waitlist_offered(seminar, state)
+        context["form"] = RegistrationForm(seminar=seminar, offer_waitlist=offer)
+    return pagecache.render(request, "events/registration_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("registration")  # its own write, before the form and any seat work
 def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.method == "GET":
+        # The blank form is the same for every visitor: see events.pagecache.
+        return pagecache.public_page(
+            request,
+            key=("registration_form", slug),
+            build=lambda: _registration_form_blank(request, slug),
+        )
     seminar = selectors.seminar_get_published(slug=slug)
     state = _registration_state(seminar)
-    offer_waitlist = state == "full" or any(day.remaining <= 0 for day in seminar.days.all())
+    offer_waitlist = _waitlist_offered(seminar, state)
     context = {"seminar": seminar, "state": state}
     if state in ("not_yet_open", "closed"):
         # Nothing to fill in; a POST here is stale or scripted and is refused without a write.
-        status = 403 if request.method == "POST" else 200
-        return render(request, "events/registration_form.html", context, status=status)
-
-    if request.method == "GET":
-        form = RegistrationForm(seminar=seminar, offer_waitlist=offer_waitlist)
-        return render(request, "events/registration_form.html", {**context, "form": form})
+        return render(request, "events/registration_form.html", context, status=403)
 
     form = RegistrationForm(request.POST, seminar=seminar, offer_waitlist=offer_waitlist)
     if form.is_valid():

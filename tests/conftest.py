@@ -20,6 +20,14 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _staff_otp_and_rate_limits_off(settings):
+    """``force_login`` sessions pass no two-factor step, and many tests post from one address:
+    staff two-factor and rate limits are off unless a test turns them on (tests/ctpat)."""
+    settings.STAFF_OTP_REQUIRED = False
+    settings.RATELIMIT_ENABLED = False
+
+
 @pytest.fixture
 def company(db):
     return CompanyFactory()
@@ -163,6 +171,18 @@ def staff_client(client):
 def outbox_kept(settings):
     """Messages stay in the outbox: for tests that read the rows, not a mail server."""
     settings.OUTBOX_DELIVER_ON_COMMIT = False
+
+
+@pytest.fixture
+def outbox_delivered(settings):
+    """Messages go out right after commit, as in development (production leaves it to a worker)."""
+    settings.OUTBOX_DELIVER_ON_COMMIT = True
+
+
+@pytest.fixture(autouse=True)
+def _public_pages_uncached(settings):
+    """Every test sees counts as of its own request; tests/events/test_pagecache.py turns it on."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture

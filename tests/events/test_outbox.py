@@ -1,6 +1,9 @@
 """The outbox: written with the change, delivered after it, retried, never sent twice."""
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -22,7 +25,8 @@ from events.models import OutboundEmail
 from events.outbox import MAX_ATTEMPTS, outbox_deliver
 from tests.factories import CompanyFactory, seminar_build
 
-pytestmark = pytest.mark.django_db
+# Delivery right after commit, as in development; production leaves it to send_outbox --loop.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_delivered")]
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -255,3 +259,23 @@ def test_outbox_concurrent_deliverers_send_each_message_once(register, settings)
     assert len(set(delivered)) == 40
     assert OutboundEmail.objects.filter(sent_at__isnull=True).count() == 0
     assert set(OutboundEmail.objects.values_list("attempts", flat=True)) == {1}
+
+
+@pytest.mark.parametrize(
+    ("debug", "delivered"), [("0", "False"), ("1", "True")], ids=["production", "development"]
+)
+def test_outbox_deliver_on_commit_default_only_in_development(debug, delivered):
+    env = {k: v for k, v in os.environ.items() if k != "OUTBOX_DELIVER_ON_COMMIT"}
+    env.update(DEBUG=debug, SECRET_KEY="x", DJANGO_SETTINGS_MODULE="ctpat.settings")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from ctpat import settings; print(settings.OUTBOX_DELIVER_ON_COMMIT)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == delivered

@@ -12,7 +12,8 @@ from events.models import OutboundEmail
 from events.reminders import reminders_send
 from tests.factories import RegistrationFactory, SeminarFactory
 
-pytestmark = pytest.mark.django_db
+# Delivery right after commit, as in development; production leaves it to send_outbox --loop.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_delivered")]
 
 SAN_DIEGO = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2030, 3, 1, 12, 0, tzinfo=SAN_DIEGO)

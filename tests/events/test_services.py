@@ -289,7 +289,7 @@ def test_registration_create_refuses_full_session_naming_it(register, seat_ledge
         register(seminar, CompanyFactory(), sessions=[other, full])
 
     assert refusal.value.field == "sessions"
-    assert f"The session “{full.topic}” is full" in str(refusal.value)
+    assert f"The session “{full.topic}” has just filled up" in str(refusal.value)
     assert seat_ledger(seminar) == before
 
 

@@ -1,0 +1,133 @@
+"""Public pages rendered at most once a second per process and shared by anonymous visitors.
+
+On an opening morning thousands of people load the same seminar page, availability feed and empty
+registration form in the same minute. Each is rendered once per ``PUBLIC_PAGE_CACHE_SECONDS``
+(default 1, never more than 2) per app-server process and language, and served from memory in
+between: the seat counts it shows are then at most that old (plus the milliseconds of one rebuild,
+during which the other threads of the process serve the copy being replaced), and a refusal of
+the form says that the seminar, the day or the session "has just filled up".
+
+The cache lives in process memory on purpose: it holds public counts only, each process renders
+its own copy, and nothing depends on one process (sessions and rate-limit counters are elsewhere).
+Only requests that carry nothing personal share a page: a GET without a query string, from a
+visitor who is not logged in and has no pending message.
+
+CSRF: a page is rendered with a per-process placeholder in place of the token (``render``); each
+response gets the requesting visitor's own token (``get_token``, which also sets the CSRF cookie)
+in every place the placeholder stands, so every form on the page posts as if freshly rendered.
+"""
+
+import secrets
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from django import shortcuts
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+LONGEST_SECONDS = 2.0
+# Keys are (view, seminar slug, language) of published seminars only: a bound, but a cheap guard.
+MAX_PAGES = 512
+# Random per process, so that no text typed by a visitor or staff can ever stand for it.
+CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
+_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
+
+
+@dataclass(frozen=True)
+class _Page:
+    expires_at: float
+    status: int
+    content_type: str
+    content: bytes
+
+
+_pages: dict[Hashable, _Page] = {}
+# Keys being rebuilt now: one thread per process builds, the others serve the copy it replaces.
+_building: set[Hashable] = set()
+_building_lock = threading.Lock()
+
+
+def seconds() -> float:
+    wanted = float(getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 1.0))
+    return max(0.0, min(wanted, LONGEST_SECONDS))
+
+
+def clear() -> None:
+    _pages.clear()
+
+
+def render(
+    request: HttpRequest, template_name: str, context: dict, *, status: int = 200
+) -> HttpResponse:
+    """``django.shortcuts.render`` with the placeholder for the CSRF token: for ``build`` only."""
+    return shortcuts.render(
+        request, template_name, {**context, "csrf_token": CSRF_PLACEHOLDER}, status=status
+    )
+
+
+def _shared(request: HttpRequest) -> bool:
+    """True when nothing in the page can belong to this visitor alone."""
+    return (
+        request.method == "GET"
+        and not request.GET
+        and not request.user.is_authenticated
+        and not len(messages.get_messages(request))
+    )
+
+
+def public_page(
+    request: HttpRequest, *, key: Hashable, build: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """The page ``build`` renders, from memory when another visitor's copy is fresh enough.
+
+    ``build`` renders with ``render`` (the CSRF placeholder) or without any token at all. Only a
+    200 is kept; anything else (and every page of a visitor with personal content) is built anew.
+    """
+    ttl = seconds()
+    shared = ttl > 0 and _shared(request)
+    page_key = (key, get_language())
+    now = time.monotonic()
+    page = _pages.get(page_key) if shared else None
+    if page is None or page.expires_at <= now:
+        claimed = shared and _build_claim(page_key)
+        if page is not None and not claimed:
+            # Another thread of this process is building the new copy (a few milliseconds).
+            return _served(request, page)
+        try:
+            response = build()
+        finally:
+            if claimed:
+                _building.discard(page_key)
+        if response.streaming or response.status_code != 200 or response.cookies:
+            return _token_put(request, response)
+        # Fresh as of ``now``, before the reads: never older than ``ttl`` when served.
+        page = _Page(now + ttl, response.status_code, response["Content-Type"], response.content)
+        if shared:
+            if len(_pages) >= MAX_PAGES:
+                _pages.clear()
+            _pages[page_key] = page
+    return _served(request, page)
+
+
+def _build_claim(key: Hashable) -> bool:
+    with _building_lock:
+        if key in _building:
+            return False
+        _building.add(key)
+        return True
+
+
+def _served(request: HttpRequest, page: _Page) -> HttpResponse:
+    response = HttpResponse(page.content, status=page.status, content_type=page.content_type)
+    return _token_put(request, response)
+
+
+def _token_put(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if not response.streaming and _PLACEHOLDER_BYTES in response.content:
+        response.content = response.content.replace(_PLACEHOLDER_BYTES, get_token(request).encode())
+    return response

@@ -1,0 +1,140 @@
+"""The queries of every public request of the rush, fixed: a new one is a decision, not an accident.
+
+A registration POST reads the seminar, its days and sessions (the form validates the choice and
+the service checks it against the same loaded program), the seminar's questions and the company;
+then, in one transaction, it moves each counter with one conditional statement (seminar, day,
+sessions together, the company's allocation as one upsert) and inserts the registration, its
+picks and its outbox messages. E-mail goes out later, from the worker (``send_outbox --loop``).
+
+In a test the registration's transaction is a savepoint inside the test's own transaction: two
+of the counted statements (SAVEPOINT and RELEASE or ROLLBACK TO SAVEPOINT) stand for BEGIN and
+COMMIT or ROLLBACK in production.
+"""
+
+import pytest
+from django.urls import reverse
+
+from events.enums import RegistrationStatus
+from events.models import Registration
+from tests.factories import CompanyFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
+
+# seminar, days, sessions, questions, company
+READS = 5
+# SAVEPOINT, seminar UPDATE, day UPDATE, company upsert, registration INSERT, outbox INSERT, RELEASE
+CONFIRMED_WRITES = 7
+
+
+def register_url(seminar) -> str:
+    return reverse("events:registration_create", args=[seminar.slug])
+
+
+def person(seminar, company, number: int, **overrides) -> dict:
+    return {
+        "account_number": company.account_number,
+        "first_name": "María",
+        "last_name": "González",
+        "email": f"person{number}@partner.example",
+        "job_title": "Supply chain security manager",
+        "phone": "+52 664 555 0100",
+        "workshop_day": str(seminar.days.order_by("date", "id").first().pk),
+    } | overrides
+
+
+def test_query_count_registration_confirmed_without_sessions(
+    client, seminar, company, django_assert_num_queries
+):
+    data = person(seminar, company, 1)
+
+    with django_assert_num_queries(READS + CONFIRMED_WRITES):
+        response = client.post(register_url(seminar), data)
+
+    assert response.status_code == 302
+    assert Registration.objects.get().status == RegistrationStatus.CONFIRMED
+
+
+def test_query_count_registration_confirmed_with_sessions(
+    client, seminar, company, django_assert_num_queries
+):
+    day = seminar.days.order_by("date", "id").first()
+    first, _overlapping, later = day.sessions.order_by("starts_at", "id")
+    data = person(seminar, company, 1, sessions=[str(first.pk), str(later.pk)])
+
+    # One UPDATE for both sessions' seats, one INSERT for both picks.
+    with django_assert_num_queries(READS + CONFIRMED_WRITES + 2):
+        response = client.post(register_url(seminar), data)
+
+    assert response.status_code == 302
+    assert Registration.objects.get().picks.count() == 2
+
+
+def test_query_count_registration_waitlisted(
+    client, seminar, company, register, django_assert_num_queries
+):
+    seminar.capacity = 1
+    seminar.save()
+    register(seminar, CompanyFactory())
+    data = person(seminar, company, 1, waitlist="on")
+
+    # SAVEPOINT, the failed seminar UPDATE, the seminar's row locked and read, the UPDATE again,
+    # the company's seats held, registration INSERT, outbox INSERT, RELEASE.
+    with django_assert_num_queries(READS + 8):
+        response = client.post(register_url(seminar), data)
+
+    assert response.status_code == 302
+    assert Registration.objects.get(email=data["email"]).status == RegistrationStatus.WAITLISTED
+
+
+def test_query_count_registration_refused_company_limit(
+    client, seminar, company, register, django_assert_num_queries
+):
+    register(seminar, company)
+    register(seminar, company)
+    data = person(seminar, company, 1)
+
+    # SAVEPOINT, seminar and day UPDATEs, the company upsert that finds the limit, ROLLBACK TO
+    # and RELEASE SAVEPOINT; then the form is shown again with no query of its own.
+    with django_assert_num_queries(READS + 6):
+        response = client.post(register_url(seminar), data)
+
+    assert response.status_code == 422
+    assert Registration.objects.count() == 2
+
+
+def test_query_count_registration_refused_duplicate_email(
+    client, seminar, company, register, django_assert_num_queries
+):
+    register(seminar, CompanyFactory(), email="person1@partner.example")
+    data = person(seminar, company, 1)
+
+    # No read first: the unique index refuses the INSERT and the seat UPDATEs roll back with it.
+    # SAVEPOINT, seminar, day, company, the refused INSERT, ROLLBACK TO and RELEASE SAVEPOINT.
+    with django_assert_num_queries(READS + 7):
+        response = client.post(register_url(seminar), data)
+
+    assert response.status_code == 422
+    assert Registration.objects.count() == 1
+
+
+def test_query_count_registration_form(client, seminar, django_assert_num_queries):
+    # seminar, days, sessions, questions (uncached: the page cache is off in tests by default)
+    with django_assert_num_queries(4):
+        response = client.get(register_url(seminar))
+
+    assert response.status_code == 200
+
+
+def test_query_count_seminar_page(client, seminar, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        response = client.get(reverse("events:seminar_detail", args=[seminar.slug]))
+
+    assert response.status_code == 200
+
+
+def test_query_count_availability(client, seminar, django_assert_num_queries):
+    # seminar, days, sessions, the wait-listed count
+    with django_assert_num_queries(4):
+        response = client.get(reverse("events:seminar_availability", args=[seminar.slug]))
+
+    assert response.status_code == 200
