@@ -355,6 +355,12 @@ def table_print(rows: list[tuple[str, dict]]) -> None:
         )
 
 
+def _load_tool_seconds() -> float:
+    """CPU seconds of this process and of its load processes that have exited (the rush's)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 # --- Invariants, from rows -----------------------------------------------------------------------
 
 INVARIANTS = {
@@ -460,7 +466,7 @@ def invariants_check(url: str) -> dict[str, int]:
 
 
 def run(options: argparse.Namespace, bench: Bench) -> dict:
-    from bench import load
+    from bench import cpu, load
 
     def say(message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -513,6 +519,12 @@ def run(options: argparse.Namespace, bench: Bench) -> dict:
 
     plan = attempts_plan(count=options.attempts, companies=options.companies, seed=options.seed)
     say(f"rush: {len(plan)} attempts (GET the form, POST it) from {clients} clients")
+    trees = {
+        "app servers": [server.pid for server in bench.servers],
+        "PostgreSQL": [bench.pg.pid],
+        "outbox worker": [bench.worker.pid],
+    }
+    cpu_before, load_before = cpu.snapshot(trees), _load_tool_seconds()
     rush_started = time.monotonic()
     records = load.rush_load(
         ports=ports,
@@ -523,6 +535,13 @@ def run(options: argparse.Namespace, bench: Bench) -> dict:
         processes=processes,
         seconds=options.rush_seconds,
     )
+    rush_seconds = time.monotonic() - rush_started
+    cpu_after = cpu.snapshot(trees)
+    cpu_used = {
+        name: None if cpu_after[name] is None else cpu_after[name] - cpu_before[name]
+        for name in trees
+    }
+    cpu_used["load tool"] = _load_tool_seconds() - load_before
     posts = sorted((r for r in records if r[0] == "post"), key=lambda r: r[3])
     successes = [r for r in posts if r[1] == 302]
     # The moment the last seat went: the POST that took it (no attempt asks for the wait-list,
@@ -573,6 +592,14 @@ def run(options: argparse.Namespace, bench: Bench) -> dict:
         f"{'fill time':<32}"
         + (f"{fill_seconds:>8.1f}s" if fill_seconds is not None else "  not filled")
     )
+    cpu_total = None if None in cpu_used.values() else sum(cpu_used.values())
+    print(f"\nCPU during the rush ({rush_seconds:.1f} s on {os.cpu_count()} cores), per attempt:")
+    for name, used in [*cpu_used.items(), ("all of the above", cpu_total)]:
+        if used is not None:
+            print(f"{name:<32}{used / len(plan) * 1000:>8.2f} ms")
+    if cpu_total is not None:
+        share = cpu_total / (rush_seconds * (os.cpu_count() or 1))
+        print(f"{'share of the machine':<32}{share:>8.0%}")
 
     def ratio(a, b):
         return round(a / b, 3) if a and b else None
@@ -613,6 +640,10 @@ def run(options: argparse.Namespace, bench: Bench) -> dict:
         "ceiling_p99_ms": rounded(write["p99_ms"]),
         "ratio_to_ceiling": ratio(registrations_per_s, write["rps"]),
         "p99_to_ceiling_p99": ratio(post["p99_ms"], write["p99_ms"]),
+        "cpu_ms_per_attempt": {
+            name: rounded(None if used is None else used / len(plan) * 1000, 2)
+            for name, used in cpu_used.items()
+        },
         "bare_rps": rounded(bare["rps"]),
         "bare_rps_one_more_load_process": rounded(bare_more["rps"]),
         "page_rps": rounded(page["rps"]),

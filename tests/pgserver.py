@@ -44,6 +44,11 @@ class PostgresServer:
         self._as_postgres = os.geteuid() == 0
 
     @property
+    def pid(self) -> int:
+        """The postmaster's process id (the first line of ``postmaster.pid``)."""
+        return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+
+    @property
     def url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/ctpat"
 
