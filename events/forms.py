@@ -90,49 +90,62 @@ class ChoiceLabel(str):
         return label
 
 
-# Any id beyond a 64-bit integer is tampering; SQLite would raise OverflowError on it (a 500).
 _ID_PATTERN = re.compile(r"^[0-9]{1,18}$")
 
 
-class DayChoiceField(forms.ModelChoiceField):
-    # The days the form already loaded, by id: a POST is then validated without a query.
-    loaded: dict[int, WorkshopDay] | None = None
-
-    def to_python(self, value):
-        if value not in self.empty_values and not _ID_PATTERN.match(str(value).strip()):
-            raise forms.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice"
-            )
-        if self.loaded is None or value in self.empty_values:
-            return super().to_python(value)
-        day = self.loaded.get(int(str(value).strip()))
-        if day is None:
-            raise forms.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice"
-            )
-        return day
+def _loaded_id(value, loaded: dict) -> int | None:
+    """The id ``value`` names among ``loaded``, or None for anything else (tampering included)."""
+    text = str(value).strip()
+    # Any id beyond a 64-bit integer is tampering too (SQLite would raise OverflowError: a 500).
+    if not _ID_PATTERN.match(text) or int(text) not in loaded:
+        return None
+    return int(text)
 
 
-class SessionsChoiceField(forms.ModelMultipleChoiceField):
-    # The sessions the form already loaded, by id: a POST is then validated without a query.
-    loaded: dict[int, BreakoutSession] | None = None
+class _ProgramChoiceMixin:
+    """A choice among the days or sessions the form loaded with the seminar: no query to show it
+    or to check a POST, and the cleaned value is the loaded object itself."""
 
-    def _check_values(self, value):
-        for item in value:
-            if not _ID_PATTERN.match(str(item).strip()):
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": item},
-                )
-        if self.loaded is None:
-            return super()._check_values(value)
-        chosen = {int(str(item).strip()) for item in value}
-        if not chosen <= self.loaded.keys():
-            raise forms.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice"
-            )
-        return [self.loaded[pk] for pk in sorted(chosen)]
+    loaded: dict[int, WorkshopDay | BreakoutSession]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.loaded = {}
+
+    def prepare_value(self, value):
+        # An initial value may be the object itself (or a list of them).
+        if isinstance(value, list | tuple):
+            return [self.prepare_value(item) for item in value]
+        return getattr(value, "pk", value)
+
+    def validate(self, value):
+        # Membership is checked against ``loaded`` in ``clean``; the choices are only labels.
+        forms.Field.validate(self, value)
+
+    def _invalid(self) -> forms.ValidationError:
+        return forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+
+
+class DayChoiceField(_ProgramChoiceMixin, forms.ChoiceField):
+    def to_python(self, value) -> WorkshopDay | None:
+        if value in self.empty_values:
+            return None
+        pk = _loaded_id(value, self.loaded)
+        if pk is None:
+            raise self._invalid()
+        return self.loaded[pk]
+
+
+class SessionsChoiceField(_ProgramChoiceMixin, forms.MultipleChoiceField):
+    def to_python(self, value) -> list[BreakoutSession]:
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            raise forms.ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        ids = {_loaded_id(item, self.loaded) for item in value}
+        if None in ids:
+            raise self._invalid()
+        return [self.loaded[pk] for pk in sorted(ids)]
 
 
 def seats_left_text(*, remaining: int, capacity: int, waitlist: bool = True) -> str:
@@ -219,37 +232,32 @@ class ProgramForm(forms.Form):
 
     workshop_day = DayChoiceField(
         label=_("Workshop day"),
-        queryset=WorkshopDay.objects.none(),
         widget=forms.RadioSelect,
-        empty_label=None,
         error_messages={"invalid_choice": _("Choose one of this seminar's workshop days.")},
     )
     sessions = SessionsChoiceField(
         label=_("Break-out sessions (optional)"),
-        queryset=BreakoutSession.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("Pick sessions on your workshop day only, at most one per time slot."),
         error_messages={
             "invalid_choice": _("Choose break-out sessions of this seminar."),
-            "invalid_pk_value": _("Choose break-out sessions of this seminar."),
+            "invalid_list": _("Choose break-out sessions of this seminar."),
         },
     )
 
     def __init__(self, *args, seminar: Seminar, **kwargs):
         super().__init__(*args, **kwargs)
         self.seminar = seminar
-        # The seminar comes with its days and sessions prefetched: build the choices from them so
-        # that showing the form costs no query; the querysets only serve to validate a POST.
+        # The seminar comes with its days and sessions prefetched: the choices and the check of a
+        # POST are built from them, with no query.
         days = list(seminar.days.all())
         day_field = self.fields["workshop_day"]
-        day_field.queryset = WorkshopDay.objects.filter(seminar=seminar)
         # The labels (dates, seats left, translations) are built when a page shows them, once:
         # a POST that goes through never needs them.
         day_field.choices = functools.cache(lambda: [(day.pk, day_label(day)) for day in days])
         day_field.loaded = {day.pk: day for day in days}
         session_field = self.fields["sessions"]
-        session_field.queryset = BreakoutSession.objects.filter(day__seminar=seminar)
         session_field.loaded = {s.pk: s for day in days for s in day.sessions.all()}
         session_field.choices = functools.cache(
             lambda: [

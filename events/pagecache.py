@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django import shortcuts
 from django.conf import settings
@@ -29,6 +30,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
+
+T = TypeVar("T")
 
 LONGEST_SECONDS = 2.0
 # Keys are (view, seminar slug, language) of published seminars only: a bound, but a cheap guard.
@@ -47,6 +50,8 @@ class _Page:
 
 
 _pages: dict[Hashable, _Page] = {}
+# Objects shared the same way (``shared_value``): (expires at, value).
+_values: dict[Hashable, tuple[float, object]] = {}
 # Keys being rebuilt now: one thread per process builds, the others serve the copy it replaces.
 _building: set[Hashable] = set()
 _building_lock = threading.Lock()
@@ -59,6 +64,27 @@ def seconds() -> float:
 
 def clear() -> None:
     _pages.clear()
+    _values.clear()
+
+
+def shared_value(key: Hashable, build: Callable[[], T]) -> T:
+    """What ``build`` returns, kept in this process as long as a page and shared by its threads.
+
+    For reads that only shape a page or a form: whatever a rule decides is read again in the
+    transaction that applies it. ``build`` may raise (a 404): nothing is kept then.
+    """
+    ttl = seconds()
+    if ttl <= 0:
+        return build()
+    now = time.monotonic()
+    entry = _values.get(key)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    value = build()
+    if len(_values) >= MAX_PAGES:
+        _values.clear()
+    _values[key] = (now + ttl, value)
+    return value
 
 
 def render(

@@ -1,12 +1,17 @@
 """The guarded seat counters: every move of a ``confirmed_count`` goes through here.
 
 Callers hold one transaction and take the seminar's row first (``seminar_lock`` or a successful
-``seminar_seat_take``); the other rows are then only ever moved by the holder of that lock, so no
-two seat-moving transactions can deadlock. Each take is still a conditional UPDATE, so a cap holds
-even for a caller that forgot the lock, and the check constraints are the last line.
+``seminar_seat_take``, or ``seats_take`` which starts with it); the other rows are then only ever
+moved by the holder of that lock, so no two seat-moving transactions can deadlock. Each take is
+still a conditional UPDATE, so a cap holds even for a caller that forgot the lock, and the check
+constraints are the last line.
 """
 
-from django.db import connection
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Literal
+
+from django.db import DatabaseError, connection
 from django.db.models import F
 from django.utils.translation import gettext as _t
 
@@ -20,13 +25,17 @@ def seminar_lock(*, seminar: Seminar) -> Seminar:
     return Seminar.objects.select_for_update(no_key=True).get(pk=seminar.pk)
 
 
-def seminar_seat_take(*, seminar: Seminar) -> bool:
-    """R2. Locks the row when it succeeds; a full seminar is not locked by a failed attempt."""
-    return bool(
-        Seminar.objects.filter(pk=seminar.pk, confirmed_count__lt=F("capacity")).update(
-            confirmed_count=F("confirmed_count") + 1
+def seminar_seat_take(*, seminar: Seminar, open_at: datetime | None = None) -> bool:
+    """R2, and R7 at ``open_at`` when given. Locks the row when it succeeds; a full (or closed)
+    seminar is not locked by a failed attempt."""
+    rows = Seminar.objects.filter(pk=seminar.pk, confirmed_count__lt=F("capacity"))
+    if open_at is not None:
+        rows = rows.filter(
+            is_published=True,
+            registration_opens_at__lte=open_at,
+            registration_closes_at__gt=open_at,
         )
-    )
+    return bool(rows.update(confirmed_count=F("confirmed_count") + 1))
 
 
 def seminar_seat_release(*, seminar: Seminar) -> None:
@@ -56,18 +65,27 @@ def session_seats_take(*, sessions: list[BreakoutSession]) -> None:
     order within the statement cannot deadlock with anyone. A refusal rolls the whole transaction
     back, the seats this statement did take included.
     """
+    if not _session_seats_taken(sessions=sessions):
+        raise session_full_error(sessions=sessions)
+
+
+def _session_seats_taken(*, sessions: list[BreakoutSession]) -> bool:
     if not sessions:
-        return
+        return True
     ids = sorted(s.pk for s in sessions)
     taken = BreakoutSession.objects.filter(pk__in=ids, confirmed_count__lt=F("capacity")).update(
         confirmed_count=F("confirmed_count") + 1
     )
-    if taken == len(ids):
-        return
+    return taken == len(ids)
+
+
+def session_full_error(*, sessions: list[BreakoutSession]) -> SessionFull:
+    """The refusal naming the first of ``sessions`` that is full now."""
+    ids = sorted(s.pk for s in sessions)
     by_id = {s.pk: s for s in sessions}
     full = BreakoutSession.objects.filter(pk__in=ids, confirmed_count__gte=F("capacity"))
     first_full = by_id[full.order_by("pk").values_list("pk", flat=True).first() or ids[0]]
-    raise SessionFull(
+    return SessionFull(
         _t("The session “%(topic)s” has just filled up. Choose another session or leave it out.")
         % {"topic": first_full.localized("topic")}
     )
@@ -91,32 +109,209 @@ def company_limit_error(*, seminar: Seminar, company: Company) -> CompanyLimitRe
     )
 
 
+def company_at_limit(*, seminar: Seminar, company: Company) -> bool:
+    """Whether the company holds its limit now, by the seminar's row (one read, no lock)."""
+    return CompanyAllocation.objects.filter(
+        seminar_id=seminar.pk,
+        company=company,
+        confirmed_count__gte=F("seminar__per_company_limit"),
+    ).exists()
+
+
 def company_seats_held(*, seminar: Seminar, company: Company) -> int:
     allocation = CompanyAllocation.objects.filter(seminar=seminar, company=company).first()
     return allocation.confirmed_count if allocation else 0
 
 
 def company_seat_take(*, seminar: Seminar, company: Company) -> None:
-    """R3: one of the company's seats in this seminar, or ``CompanyLimitReached``.
+    """R3: one of the company's seats in this seminar, or ``CompanyLimitReached``."""
+    if not _company_seat_taken(seminar=seminar, company=company):
+        raise company_limit_error(seminar=seminar, company=company)
 
-    One statement: the company's first seat creates its allocation row, a later one counts up
+
+def _company_seat_taken(*, seminar: Seminar, company: Company) -> bool:
+    """One statement: the company's first seat creates its allocation row, a later one counts up
     while under the limit; the conflict on the (seminar, company) row makes concurrent first
     seats wait for each other and re-check the limit on the newest row version.
     """
     table = CompanyAllocation._meta.db_table
     with connection.cursor() as cursor:
+        # The limit as the seminar's row has it now, not as the caller's copy had it.
         cursor.execute(
             f"INSERT INTO {table} (seminar_id, company_id, confirmed_count) VALUES (%s, %s, 1) "
             "ON CONFLICT (seminar_id, company_id) DO UPDATE "
             f"SET confirmed_count = {table}.confirmed_count + 1 "
-            f"WHERE {table}.confirmed_count < %s RETURNING id",
-            [seminar.pk, company.pk, seminar.per_company_limit],
+            f"WHERE {table}.confirmed_count < ("
+            f"SELECT per_company_limit FROM {Seminar._meta.db_table} WHERE id = %s) RETURNING id",
+            [seminar.pk, company.pk, seminar.pk],
         )
-        if cursor.fetchone() is None:
-            raise company_limit_error(seminar=seminar, company=company)
+        return cursor.fetchone() is not None
 
 
 def company_seat_release(*, seminar: Seminar, company: Company) -> None:
     CompanyAllocation.objects.filter(seminar=seminar, company=company).update(
         confirmed_count=F("confirmed_count") - 1
     )
+
+
+Full = Literal["seminar", "day"]
+
+
+class SeatUnavailable(Exception):
+    """``seats_take_all`` found the seminar (full or closed) or the day full: nothing was taken.
+
+    Not a refusal yet: whether the person may wait is decided under the seminar's lock.
+    """
+
+    def __init__(self, full: Full):
+        super().__init__(full)
+        self.full = full
+
+
+def seats_take(
+    *,
+    seminar: Seminar,
+    day: WorkshopDay | None,
+    sessions: list[BreakoutSession],
+    company: Company,
+    open_at: datetime | None = None,
+) -> Full | None:
+    """R2-R5 for one person: the seminar's seat, the day's, one in each session and one of the
+    company's, in that order. Returns ``None`` when every seat was taken, or which of the seminar
+    and the day was full: nothing after it was taken, and a seminar seat taken before a full day
+    is the caller's to release. A full session or company limit raises its refusal, whose
+    rollback gives back what was taken. With ``open_at``, a seminar whose registration is not
+    open then (R7, on the row as it is now) counts as full.
+
+    On PostgreSQL this is one call of ``events_seats_take`` (migration 0009).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _SEATS_TAKE_CALL,
+                _seats_take_arguments(
+                    seminar=seminar,
+                    day=day,
+                    sessions=sessions,
+                    company=company,
+                    open_at=open_at,
+                    refuse=False,
+                ),
+            )
+            full = cursor.fetchone()[0]
+    else:
+        full = _seats_take_in_steps(
+            seminar=seminar, day=day, sessions=sessions, company=company, open_at=open_at
+        )
+    if full in ("seminar", "day") or full is None:
+        return full
+    raise _refusal(full, seminar=seminar, sessions=sessions, company=company)
+
+
+def seats_take_all(
+    *,
+    seminar: Seminar,
+    day: WorkshopDay | None,
+    sessions: list[BreakoutSession],
+    company: Company,
+    open_at: datetime,
+) -> None:
+    """``seats_take`` or fail: the last statement of a transaction run inside ``seats_refused``.
+
+    On PostgreSQL, when the transaction is the connection's own (not a savepoint inside another),
+    the call carries the transaction's COMMIT in the same round trip: the seminar's row, which
+    every seat-moving transaction queues for, is then held while the server runs the call and
+    flushes the commit, never while an app server's thread waits for a CPU or the GIL to send
+    the COMMIT. A refused call raises, so that COMMIT never runs and the transaction rolls back.
+    Django's own commit at the end of the block then finds nothing left to do.
+    """
+    if connection.vendor != "postgresql":
+        full = _seats_take_in_steps(
+            seminar=seminar, day=day, sessions=sessions, company=company, open_at=open_at
+        )
+        if full is not None:
+            raise _SeatsTakeFailed(full)
+        return
+    call = _SEATS_TAKE_CALL
+    if connection.in_atomic_block and not connection.savepoint_ids:
+        call += "; COMMIT"  # one simple-protocol query: psycopg's client-side binding cursor
+    arguments = _seats_take_arguments(
+        seminar=seminar, day=day, sessions=sessions, company=company, open_at=open_at, refuse=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(call, arguments)
+
+
+@contextmanager
+def seats_refused(*, seminar: Seminar, sessions: list[BreakoutSession], company: Company):
+    """Around a transaction that ends with ``seats_take_all``: its refusal, once rolled back, as
+    ``SeatUnavailable`` (a full or closed seminar, a full day), ``SessionFull`` or
+    ``CompanyLimitReached``."""
+    try:
+        yield
+    except _SeatsTakeFailed as failed:
+        full = failed.full
+    except DatabaseError as error:
+        full = _seats_take_failure(error)
+        if full is None:
+            raise
+    else:
+        return
+    if full in ("seminar", "day"):
+        raise SeatUnavailable(full)
+    raise _refusal(full, seminar=seminar, sessions=sessions, company=company)
+
+
+class _SeatsTakeFailed(Exception):
+    def __init__(self, full: str):
+        super().__init__(full)
+        self.full = full
+
+
+_SEATS_TAKE_CALL = (
+    "SELECT events_seats_take(%(seminar)s, %(day)s, %(sessions)s::bigint[], %(company)s, "
+    "%(open_at)s, %(refuse)s)"
+)
+_SEATS_TAKE_RAISED = "events_seats_take: "
+
+
+def _seats_take_arguments(*, seminar, day, sessions, company, open_at, refuse) -> dict:
+    return {
+        "seminar": seminar.pk,
+        "day": day.pk if day is not None else None,
+        "sessions": sorted(s.pk for s in sessions),
+        "company": company.pk,
+        "open_at": open_at,
+        "refuse": refuse,
+    }
+
+
+def _seats_take_failure(error: DatabaseError) -> str | None:
+    """The step ``events_seats_take`` raised for, or None for any other database error."""
+    message = getattr(getattr(error.__cause__, "diag", None), "message_primary", None) or ""
+    if getattr(error.__cause__, "sqlstate", None) == "P0001" and message.startswith(
+        _SEATS_TAKE_RAISED
+    ):
+        return message.removeprefix(_SEATS_TAKE_RAISED)
+    return None
+
+
+def _seats_take_in_steps(*, seminar, day, sessions, company, open_at) -> str | None:
+    """``events_seats_take`` as separate statements: SQLite, whose writers queue anyway."""
+    if not seminar_seat_take(seminar=seminar, open_at=open_at):
+        return "seminar"
+    if not day_seat_take(day=day):
+        return "day"
+    if not _session_seats_taken(sessions=sessions):
+        return "sessions"
+    if not _company_seat_taken(seminar=seminar, company=company):
+        return "company"
+    return None
+
+
+def _refusal(full: str, *, seminar, sessions, company) -> Exception:
+    if full == "sessions":
+        return session_full_error(sessions=sessions)
+    if full == "company":
+        return company_limit_error(seminar=seminar, company=company)
+    raise ValueError(f"unknown seat step: {full}")

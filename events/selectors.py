@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from events import pagecache
 from events.enums import RegistrationStatus
 from events.models import BreakoutSession, Registration, Seminar, WorkshopDay
 
@@ -28,6 +29,21 @@ def seminar_get_published(*, slug: str) -> Seminar:
     """A published seminar with its days and sessions loaded in two more queries."""
     queryset = Seminar.objects.filter(is_published=True).prefetch_related(_program_prefetch())
     return get_object_or_404(queryset, slug=slug)
+
+
+def seminar_get_for_form(*, slug: str) -> Seminar:
+    """The published seminar, its program and its questions, as the registration form needs
+    them: read at most ``PUBLIC_PAGE_CACHE_SECONDS`` ago and shared by this process's requests
+    (``events.pagecache``). Its counts only word the form; every rule (the window, each cap,
+    the company limit) is decided on the rows, in the registration's transaction.
+    """
+
+    def load() -> Seminar:
+        seminar = seminar_get_published(slug=slug)
+        prefetch_related_objects([seminar], "questions")
+        return seminar
+
+    return pagecache.shared_value(("seminar_for_form", slug), load)
 
 
 def seminar_program_load(*, seminar: Seminar) -> Seminar:

@@ -165,7 +165,11 @@ def registration_create(
         seminar=seminar, workshop_day_id=workshop_day_id, session_ids=session_ids
     )
     answer_rows = answers_validate(seminar=seminar, answers=answers)
-    # R6 needs no read first: the unique index refuses the INSERT and the seats roll back with it.
+    # R3 is decided in the transaction; a company already at its limit is told so before anything
+    # is written or any seat is locked (a seat it holds frees only when a colleague cancels).
+    if seats.company_at_limit(seminar=seminar, company=company):
+        raise seats.company_limit_error(seminar=seminar, company=company)
+    # R6 needs no read first: the unique index refuses the INSERT before any seat is touched.
     email = email.strip()
     person = {
         "seminar": seminar,
@@ -197,39 +201,104 @@ def registration_create(
 
 
 def _registration_save(*, seminar, sessions, answers, person, waitlist, now) -> Registration:
+    # While the form's copy of the seminar shows seats (nearly every attempt of a rush until the
+    # last seat goes), take them all or none, with the commit in the seat call's round trip; a
+    # seminar or day that filled up meanwhile is then decided under the seminar's lock.
+    if seminar.remaining > 0:
+        try:
+            return _registration_save_seated(
+                seminar=seminar, sessions=sessions, answers=answers, person=person, now=now
+            )
+        except seats.SeatUnavailable:
+            pass
+    return _registration_save_deciding(
+        seminar=seminar,
+        sessions=sessions,
+        answers=answers,
+        person=person,
+        waitlist=waitlist,
+        now=now,
+    )
+
+
+def _registration_save_seated(*, seminar, sessions, answers, person, now) -> Registration:
+    """Confirmed with every seat, or ``SeatUnavailable`` and nothing written."""
+    day, company = person["workshop_day"], person["company"]
+    with (
+        seats.seats_refused(seminar=seminar, sessions=sessions, company=company),
+        transaction.atomic(durable=True),
+    ):
+        # Everything that takes no lock others wait for comes first (a duplicate e-mail waits
+        # on its twin and is refused here); the seats are the transaction's last statement.
+        registration = _registration_rows_insert(
+            person=person, sessions=sessions, answers=answers, confirmed_at=now
+        )
+        outbox_write(registration=registration, kind=EmailKind.CONFIRMED)
+        seats.seats_take_all(
+            seminar=seminar, day=day, sessions=sessions, company=company, open_at=now
+        )
+    return registration
+
+
+def _registration_save_deciding(
+    *, seminar, sessions, answers, person, waitlist, now
+) -> Registration:
+    """Confirmed, wait-listed (when asked for and the seminar or day is full) or refused."""
     day, company = person["workshop_day"], person["company"]
     with transaction.atomic(durable=True):
-        status = _seats_take_or_wait(
-            seminar=seminar, day=day, sessions=sessions, company=company, waitlist=waitlist
+        registration = _registration_rows_insert(
+            person=person, sessions=sessions, answers=answers, confirmed_at=now
         )
-        if status == RegistrationStatus.CONFIRMED:
-            timestamps = {"confirmed_at": now}
-        else:
-            timestamps = {"waitlisted_at": now}
-        registration = _registration_insert(status=status, **timestamps, **person)
-        picks_insert(registration=registration, sessions=sessions)
-        answers_insert(registration=registration, answers=answers)
+        status = _seats_take_or_wait(
+            seminar=seminar,
+            day=day,
+            sessions=sessions,
+            company=company,
+            waitlist=waitlist,
+            now=now,
+        )
+        if status == RegistrationStatus.WAITLISTED:
+            registration.status = status
+            registration.confirmed_at, registration.waitlisted_at = None, now
+            registration.save(update_fields=["status", "confirmed_at", "waitlisted_at"])
         outbox_write(registration=registration, kind=EmailKind(status))
     return registration
 
 
-def _seats_take_or_wait(*, seminar, day, sessions, company, waitlist) -> str:
-    """Take every seat the person needs, or decide they wait (R8), or refuse."""
-    if not seats.seminar_seat_take(seminar=seminar):
+def _registration_rows_insert(*, person, sessions, answers, confirmed_at) -> Registration:
+    """The registration (as confirmed: the seats follow in its transaction), picks, answers."""
+    registration = _registration_insert(
+        status=RegistrationStatus.CONFIRMED, confirmed_at=confirmed_at, **person
+    )
+    picks_insert(registration=registration, sessions=sessions)
+    answers_insert(registration=registration, answers=answers)
+    return registration
+
+
+def _seats_take_or_wait(*, seminar, day, sessions, company, waitlist, now) -> str:
+    """Take every seat the person needs, or decide they wait (R8), or refuse.
+
+    ``seminar`` may be up to a second old (the form's copy): the window (R7) and every cap are
+    checked on the rows themselves.
+    """
+    wanted = {"seminar": seminar, "day": day, "sessions": sessions, "company": company}
+    full = seats.seats_take(**wanted, open_at=now)
+    if full == "seminar":
         # A failed UPDATE holds no lock: take the row, then look again, since a seat may have
         # been freed (and not yet given to the wait-list) in between.
-        seats.seminar_lock(seminar=seminar)
-        if not seats.seminar_seat_take(seminar=seminar):
-            return _waitlist_or_refuse(
-                SeminarFull(), seminar=seminar, company=company, ask=waitlist
-            )
-    if not seats.day_seat_take(day=day):
+        seminar = seats.seminar_lock(seminar=seminar)
+        if not seminar.registration_is_open(now=now):
+            raise RegistrationClosed()
+        full = seats.seats_take(**wanted, open_at=now)
+    if full == "seminar":
+        return _waitlist_or_refuse(SeminarFull(), seminar=seminar, company=company, ask=waitlist)
+    if full == "day":
         seats.seminar_seat_release(seminar=seminar)
+        # The seminar's row is this transaction's already: read its limit as it is now.
+        seminar = seats.seminar_lock(seminar=seminar)
         return _waitlist_or_refuse(
             WorkshopDayFull(), seminar=seminar, company=company, ask=waitlist
         )
-    seats.session_seats_take(sessions=sessions)
-    seats.company_seat_take(seminar=seminar, company=company)
     return RegistrationStatus.CONFIRMED
 
 

@@ -69,7 +69,7 @@ def _waitlist_offered(seminar: Seminar, state: str) -> bool:
 
 
 def _registration_form_blank(request: HttpRequest, slug: str) -> HttpResponse:
-    seminar = selectors.seminar_get_published(slug=slug)
+    seminar = selectors.seminar_get_for_form(slug=slug)
     state = _registration_state(seminar)
     context = {"seminar": seminar, "state": state}
     if state not in ("not_yet_open", "closed"):
@@ -88,7 +88,7 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
             key=("registration_form", slug),
             build=lambda: _registration_form_blank(request, slug),
         )
-    seminar = selectors.seminar_get_published(slug=slug)
+    seminar = selectors.seminar_get_for_form(slug=slug)
     state = _registration_state(seminar)
     offer_waitlist = _waitlist_offered(seminar, state)
     context = {"seminar": seminar, "state": state}

@@ -66,10 +66,14 @@ def _promote(*, entry: Registration, seminar: Seminar, day, now: datetime) -> No
     if dropped:
         picks.exclude(session_id__in=open_ids).delete()
     # Under the seminar's lock these cannot fail for the checks above; they stay guarded anyway.
-    if not (seats.seminar_seat_take(seminar=seminar) and seats.day_seat_take(day=day)):
-        raise RuntimeError("a seat counted free could not be taken")
-    seats.session_seats_take(sessions=list(BreakoutSession.objects.filter(pk__in=open_ids)))
-    seats.company_seat_take(seminar=seminar, company=entry.company)
+    full = seats.seats_take(
+        seminar=seminar,
+        day=day,
+        sessions=list(BreakoutSession.objects.filter(pk__in=open_ids)),
+        company=entry.company,
+    )
+    if full is not None:
+        raise RuntimeError(f"a seat counted free could not be taken: the {full} is full")
     entry.status = RegistrationStatus.CONFIRMED
     entry.confirmed_at = now
     entry.save(update_fields=["status", "confirmed_at"])

@@ -1,0 +1,224 @@
+"""Taking the seats (R2-R5, R7): all of them or none, and what a stale copy of the seminar gets.
+
+The registration form works from a copy of the seminar up to a second old (``events.pagecache``);
+these tests hand the service such a copy after the rows have moved on, and check the answer and
+that the rows stay consistent. The mechanism tests run in real transactions, so that on
+PostgreSQL the seat call really carries the COMMIT (``seats.seats_take_all``).
+"""
+
+import pytest
+from django.db import OperationalError, connections, transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from ctpat.models import Company
+from events import seats
+from events.enums import RegistrationStatus
+from events.exceptions import (
+    CompanyLimitReached,
+    RegistrationClosed,
+    SeminarFull,
+    SessionFull,
+    WorkshopDayFull,
+)
+from events.models import (
+    BreakoutSession,
+    CompanyAllocation,
+    Registration,
+    Seminar,
+    WorkshopDay,
+)
+from tests.factories import CompanyFactory, seminar_build
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def copy_of(seminar: Seminar) -> Seminar:
+    """The seminar with its program, as the form loads it."""
+    days = WorkshopDay.objects.prefetch_related(
+        Prefetch("sessions", queryset=BreakoutSession.objects.order_by("starts_at", "id"))
+    )
+    return Seminar.objects.prefetch_related(Prefetch("days", queryset=days), "questions").get(
+        pk=seminar.pk
+    )
+
+
+def test_registration_confirmed_takes_each_seat_once(register, seat_ledger):
+    seminar = seminar_build()
+    day = seminar.days.first()
+
+    registration = register(
+        copy_of(seminar), CompanyFactory(), day=day, sessions=[*day.sessions.all()]
+    )
+
+    assert registration.status == RegistrationStatus.CONFIRMED
+    ledger = seat_ledger(seminar)
+    assert ledger["counters"] == ledger["rows"]
+    assert ledger["rows"]["seminar"] == 1
+    assert ledger["picks"] == 2
+
+
+@pytest.mark.parametrize(
+    ("build", "full"),
+    [({"capacity": 1}, SeminarFull), ({"day_capacities": (1, 5)}, WorkshopDayFull)],
+    ids=["seminar", "day"],
+)
+@pytest.mark.parametrize("waitlist", [False, True], ids=["refused", "waitlisted"])
+def test_registration_stale_copy_of_a_seminar_or_day_that_filled(
+    register, seat_ledger, build, full, waitlist
+):
+    seminar = seminar_build(**build)
+    stale = copy_of(seminar)
+    register(copy_of(seminar), CompanyFactory())
+
+    if waitlist:
+        registration = register(stale, CompanyFactory(), waitlist=True)
+        assert registration.status == RegistrationStatus.WAITLISTED
+    else:
+        with pytest.raises(full):
+            register(stale, CompanyFactory())
+    ledger = seat_ledger(seminar)
+    assert ledger["counters"] == ledger["rows"]
+    assert ledger["rows"]["seminar"] == 1
+    assert Registration.objects.count() == 1 + waitlist
+
+
+def test_registration_stale_copy_of_a_session_that_filled(register, seat_ledger):
+    seminar = seminar_build(session_capacity=1)
+    day = seminar.days.first()
+    session = day.sessions.first()
+    stale = copy_of(seminar)
+    register(copy_of(seminar), CompanyFactory(), day=day, sessions=[session])
+
+    with pytest.raises(SessionFull, match=session.topic):
+        register(stale, CompanyFactory(), day=day, sessions=[session])
+
+    ledger = seat_ledger(seminar)
+    assert ledger["counters"] == ledger["rows"]
+    assert ledger["rows"]["seminar"] == 1
+    assert Registration.objects.count() == 1
+
+
+@pytest.mark.parametrize("waitlist", [False, True], ids=["plain", "waitlist asked"])
+def test_registration_stale_copy_of_a_seminar_that_closed(register, seat_ledger, waitlist):
+    seminar = seminar_build()
+    stale = copy_of(seminar)
+    Seminar.objects.filter(pk=seminar.pk).update(is_published=False)
+
+    with pytest.raises(RegistrationClosed):
+        register(stale, CompanyFactory(), waitlist=waitlist)
+
+    assert Registration.objects.count() == 0
+    assert seat_ledger(seminar)["counters"]["seminar"] == 0
+
+
+def test_registration_stale_copy_of_a_lowered_company_limit(register, seat_ledger):
+    seminar = seminar_build(per_company_limit=2)
+    company = CompanyFactory()
+    stale = copy_of(seminar)
+    register(copy_of(seminar), company)
+    Seminar.objects.filter(pk=seminar.pk).update(per_company_limit=1)
+
+    with pytest.raises(CompanyLimitReached):
+        register(stale, company)
+
+    assert Registration.objects.count() == 1
+
+
+# --- The mechanism: seats_take_all inside seats_commit --------------------------------------------
+
+
+def _full(seminar: Seminar, what: str) -> dict:
+    """The arguments of ``seats_take_all`` for one person, with ``what`` full already."""
+    day = seminar.days.first()
+    session = day.sessions.first()
+    company = CompanyFactory()
+    if what == "seminar":
+        Seminar.objects.filter(pk=seminar.pk).update(capacity=0)
+    elif what == "closed":
+        Seminar.objects.filter(pk=seminar.pk).update(is_published=False)
+    elif what == "day":
+        WorkshopDay.objects.filter(pk=day.pk).update(capacity=0)
+    elif what == "session":
+        BreakoutSession.objects.filter(pk=session.pk).update(capacity=0)
+    elif what == "company":
+        Seminar.objects.filter(pk=seminar.pk).update(per_company_limit=1)
+        CompanyAllocation.objects.create(seminar=seminar, company=company, confirmed_count=1)
+    return {"seminar": seminar, "day": day, "sessions": [session], "company": company}
+
+
+def _take_all_in_own_transaction(wanted: dict) -> None:
+    """A transaction that writes a row, then ends with ``seats_take_all``."""
+    with (
+        seats.seats_refused(
+            seminar=wanted["seminar"], sessions=wanted["sessions"], company=wanted["company"]
+        ),
+        transaction.atomic(durable=True),
+    ):
+        Company.objects.filter(pk=wanted["company"].pk).update(legal_name="Undone")
+        seats.seats_take_all(**wanted, open_at=timezone.now())
+
+
+@pytest.mark.parametrize(
+    ("what", "raised"),
+    [
+        ("seminar", seats.SeatUnavailable),
+        ("closed", seats.SeatUnavailable),
+        ("day", seats.SeatUnavailable),
+        ("session", SessionFull),
+        ("company", CompanyLimitReached),
+    ],
+)
+def test_seats_take_all_refused_rolls_back_its_transaction(seat_ledger, what, raised):
+    seminar = seminar_build()
+    wanted = _full(seminar, what)
+    before = seat_ledger(seminar)["counters"]
+
+    with pytest.raises(raised):
+        _take_all_in_own_transaction(wanted)
+
+    assert Company.objects.get(pk=wanted["company"].pk).legal_name != "Undone"
+    assert seat_ledger(seminar)["counters"] == before
+
+
+def test_seats_take_all_day_full_names_the_day(db):
+    with pytest.raises(seats.SeatUnavailable) as refused:
+        _take_all_in_own_transaction(_full(seminar_build(), "day"))
+
+    assert refused.value.full == "day"
+
+
+@pytest.mark.postgres
+def test_seats_take_all_carries_the_commit():
+    """On PostgreSQL the seat call of a transaction of its own commits it in the same round trip:
+    once it returns, another session sees the seat taken and can lock the seminar's row."""
+    seminar = seminar_build()
+    company = CompanyFactory()
+    wanted = {"seminar": seminar, "day": seminar.days.first(), "sessions": [], "company": company}
+    observer = connections.create_connection("default")
+    locked_read = (
+        "SELECT confirmed_count FROM events_seminar WHERE id = %s FOR NO KEY UPDATE NOWAIT"
+    )
+    try:
+        with (
+            seats.seats_refused(seminar=seminar, sessions=[], company=company),
+            transaction.atomic(durable=True),
+        ):
+            seats.seats_take_all(**wanted, open_at=timezone.now())
+            with observer.cursor() as cursor:
+                cursor.execute(locked_read, [seminar.pk])
+                assert cursor.fetchone() == (1,)
+        # Inside another transaction the call leaves the commit to it, and holds the row.
+        with transaction.atomic():
+            with (
+                seats.seats_refused(seminar=seminar, sessions=[], company=company),
+                transaction.atomic(),
+            ):
+                seats.seats_take_all(**wanted, open_at=timezone.now())
+            with pytest.raises(OperationalError, match="could not obtain lock"):  # noqa: SIM117
+                with observer.cursor() as cursor:
+                    cursor.execute(locked_read, [seminar.pk])
+    finally:
+        observer.close()
+    seminar.refresh_from_db()
+    assert seminar.confirmed_count == 2
