@@ -51,10 +51,14 @@ def company_get_eligible(*, account_number: str, on: date | None = None) -> Comp
     ).first()
     if company is None:
         raise CompanyNotFound()
-    if not company.is_eligible(on=on):
-        reason = INELIGIBLE_REASONS.get(company.status, EXPIRED_REASON)
-        raise CompanyNotEligible(reason)
+    company_eligibility_check(company=company, on=on)
     return company
+
+
+def company_eligibility_check(*, company: Company, on: date | None = None) -> None:
+    """R1: refuse, with the reason, a company that may not hold a seminar seat on ``on``."""
+    if not company.is_eligible(on=on):
+        raise CompanyNotEligible(INELIGIBLE_REASONS.get(company.status, EXPIRED_REASON))
 
 
 @transaction.atomic

@@ -96,7 +96,7 @@ def registration_cancel(
         )
         outbox_write(registration=registration, kind=EmailKind.CANCELLED)
         if held_seat:
-            waitlist_promote(seminar=registration.seminar, now=now)
+            waitlist_promote(seminar=registration.seminar, now=now, actor=actor)
     return registration
 
 
@@ -145,7 +145,7 @@ def registration_change(
         )
         outbox_write(registration=registration, kind=EmailKind.CHANGED)
         if old_day != day or registration.status == RegistrationStatus.WAITLISTED:
-            waitlist_promote(seminar=seminar, now=now)
+            waitlist_promote(seminar=seminar, now=now, actor=actor)
     return registration
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,7 @@ from events.models import (
     RegistrationSession,
     WorkshopDay,
 )
+from events.waitlist import waitlist_promote_registration
 
 # The changelist's own parameter for the seminar filter ("seminar" in list_filter).
 SEMINAR_PARAMETER = "seminar__id__exact"
@@ -325,6 +326,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     actions = [
         "cancel_action",
         "move_action",
+        "waitlist_promote_action",
         "check_in_action",
         "confirmation_resend_action",
         "link_revoke_action",
@@ -459,6 +461,34 @@ class RegistrationAdmin(admin.ModelAdmin):
             request,
             list(Registration.objects.filter(pk__in=waiting, status=RegistrationStatus.CONFIRMED)),
         )
+
+    @admin.action(description=_("Promote from the wait-list"), permissions=["change"])
+    def waitlist_promote_action(self, request, queryset):
+        """The chosen people, whatever their place in the wait-list: staff settling exceptions."""
+        promotions = []
+        _each_apply(
+            request,
+            queryset.select_related("seminar").order_by(
+                F("waitlisted_at").asc(nulls_last=True), "pk"
+            ),
+            lambda registration: promotions.append(
+                waitlist_promote_registration(registration=registration, actor=request.user)
+            ),
+        )
+        _promoted_report(request, [promotion.registration for promotion in promotions])
+        for promotion in promotions:
+            if promotion.dropped_sessions:
+                messages.warning(
+                    request,
+                    _(
+                        "%(registration)s: no seat was left in %(sessions)s, so that pick was "
+                        "dropped; the e-mail says so."
+                    )
+                    % {
+                        "registration": promotion.registration,
+                        "sessions": "; ".join(promotion.dropped_sessions),
+                    },
+                )
 
     @admin.action(description=_("Check in (today)"), permissions=["checkin"])
     def check_in_action(self, request, queryset):

@@ -89,9 +89,13 @@ def capacity_save(request, obj, *, changed: list[str]) -> None:
     if seat_changes:
         try:
             if isinstance(obj, Seminar):
-                promoted = capacity.seminar_capacity_set(seminar=obj, **seat_changes)
+                promoted = capacity.seminar_capacity_set(
+                    seminar=obj, actor=request.user, **seat_changes
+                )
             elif isinstance(obj, WorkshopDay):
-                promoted = capacity.workshop_day_capacity_set(day=obj, **seat_changes)
+                promoted = capacity.workshop_day_capacity_set(
+                    day=obj, actor=request.user, **seat_changes
+                )
             else:
                 capacity.session_capacity_set(session=obj, **seat_changes)
                 promoted = []
@@ -302,7 +306,7 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
     def waitlist_promote_action(self, request, queryset):
         for seminar in queryset:
             with transaction.atomic():
-                promoted = waitlist_promote(seminar=seminar)
+                promoted = waitlist_promote(seminar=seminar, actor=request.user)
             if promoted:
                 _promoted_report(request, promoted)
             else:

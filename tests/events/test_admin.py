@@ -12,6 +12,7 @@ from events.enums import RegistrationAction, RegistrationStatus
 from events.models import (
     CompanyAllocation,
     Registration,
+    RegistrationChange,
     RegistrationSession,
     Seminar,
     WorkshopDay,
@@ -213,7 +214,7 @@ def test_admin_replace_link_action_revokes_old_link(admin_client, client, full_s
     assert client.get(f"/registrations/{holder.manage_token}/").status_code == 200
 
 
-def test_admin_promote_action_fills_free_seats(admin_client, full_small):
+def test_admin_promote_action_fills_free_seats(admin_client, admin_user, full_small):
     seminar, _holder, (first, second) = full_small
     # Staff widened the caps outside the admin: the seats are free but nobody was promoted.
     Seminar.objects.filter(pk=seminar.pk).update(capacity=2)
@@ -226,6 +227,7 @@ def test_admin_promote_action_fills_free_seats(admin_client, full_small):
     assert [str(m) for m in response.context["messages"]] == [
         f"1 person was promoted from the wait-list: {first.full_name} ({first.confirmation_code})."
     ]
+    assert first.changes.get(action=RegistrationAction.PROMOTED).actor == admin_user
 
 
 def test_admin_seminar_capacity_below_confirmed_is_form_error(admin_client, register, seminar):
@@ -255,7 +257,9 @@ def test_admin_per_company_limit_below_held_is_form_error(admin_client, register
     ]
 
 
-def test_admin_seminar_and_day_capacity_raise_promotes(admin_client, full_small, seat_ledger):
+def test_admin_seminar_and_day_capacity_raise_promotes(
+    admin_client, admin_user, full_small, seat_ledger
+):
     seminar, _holder, (first, second) = full_small
     change_url = reverse("admin:events_seminar_change", args=[seminar.pk])
     data = _change_form_data(admin_client.get(change_url))
@@ -263,6 +267,11 @@ def test_admin_seminar_and_day_capacity_raise_promotes(admin_client, full_small,
     response = admin_client.post(change_url, data, follow=True)
     assert response.status_code == 200
     assert (_status(first), _status(second)) == (RegistrationStatus.CONFIRMED,) * 2
+    promotions = RegistrationChange.objects.filter(action=RegistrationAction.PROMOTED)
+    assert sorted(promotions.values_list("registration", "actor")) == [
+        (first.pk, admin_user.pk),
+        (second.pk, admin_user.pk),
+    ]
     seminar.refresh_from_db()
     assert (seminar.capacity, seminar.title, seminar.confirmed_count) == (
         3,

@@ -27,6 +27,8 @@ from events.models import (
     Registration,
     RegistrationChange,
     RegistrationSession,
+    Seminar,
+    WorkshopDay,
 )
 from tests.factories import (
     BreakoutSessionFactory,
@@ -498,6 +500,71 @@ def test_move_action_day_of_another_seminar_refused(manager_client, two_days):
     assert holder.workshop_day_id == first.pk
 
 
+# --- Promote chosen people from the wait-list ------------------------------------------------
+
+
+def test_promote_action_promotes_the_chosen_out_of_turn_after_close(
+    manager_client, manager, register, seat_ledger
+):
+    seminar = seminar_build(capacity=2, day_capacities=(2,))
+    holders = [register(seminar, CompanyFactory()) for _ in range(2)]
+    first, second, third = [register(seminar, CompanyFactory(), waitlist=True) for _ in range(3)]
+    Seminar.objects.filter(pk=seminar.pk).update(registration_closes_at=timezone.now())
+    for holder in holders:
+        registration_cancel(registration=holder, actor=manager)
+
+    response = _action(manager_client, "waitlist_promote_action", [third, second])
+
+    assert [_status(r) for r in (first, second, third)] == [
+        RegistrationStatus.WAITLISTED,
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.CONFIRMED,
+    ]
+    assert third.changes.get(action=RegistrationAction.PROMOTED).actor == manager
+    assert _messages(response) == [
+        f"2 people were promoted from the wait-list: {second.full_name} "
+        f"({second.confirmation_code}), {third.full_name} ({third.confirmation_code})."
+    ]
+    ledger = seat_ledger(seminar)
+    assert ledger["counters"] == ledger["rows"]
+
+
+def test_promote_action_shows_each_refusal_with_its_reason(manager_client, full_wait, seat_ledger):
+    waiting = full_wait
+    holder = Registration.objects.get(seminar=waiting.seminar, status=RegistrationStatus.CONFIRMED)
+    before = seat_ledger(waiting.seminar)
+
+    response = _action(manager_client, "waitlist_promote_action", [holder, waiting])
+
+    assert _messages(response) == [
+        f"{waiting}: The seminar is full: 1 of 1 seats confirmed. Raise its capacity or cancel "
+        "a registration first.",
+        f"{holder}: This registration is not on the wait-list, so it cannot be promoted.",
+    ]
+    assert _status(waiting) == RegistrationStatus.WAITLISTED
+    assert seat_ledger(waiting.seminar) == before
+
+
+def test_promote_action_warns_about_dropped_session(manager_client, register):
+    seminar = seminar_build(capacity=1, day_capacities=(1,), session_capacity=1)
+    session = seminar.days.get().sessions.first()
+    holder = register(seminar, CompanyFactory(), sessions=[session])
+    waiting = register(seminar, CompanyFactory(), waitlist=True, session_ids=[session.pk])
+    Seminar.objects.filter(pk=seminar.pk).update(capacity=2)
+    WorkshopDay.objects.filter(seminar=seminar).update(capacity=2)
+
+    response = _action(manager_client, "waitlist_promote_action", [waiting])
+
+    assert _status(waiting) == RegistrationStatus.CONFIRMED
+    assert _status(holder) == RegistrationStatus.CONFIRMED
+    assert _messages(response) == [
+        f"1 person was promoted from the wait-list: {waiting.full_name} "
+        f"({waiting.confirmation_code}).",
+        f"{waiting}: no seat was left in {session.topic}, so that pick was dropped; the e-mail "
+        "says so.",
+    ]
+
+
 # --- Check in (today) --------------------------------------------------------------------------
 
 
@@ -625,7 +692,13 @@ def test_resend_service_refuses_cancelled(register, seminar):
 # --- Roles -------------------------------------------------------------------------------------
 
 
-ACTIONS = ["cancel_action", "move_action", "confirmation_resend_action", "link_revoke_action"]
+ACTIONS = [
+    "cancel_action",
+    "move_action",
+    "waitlist_promote_action",
+    "confirmation_resend_action",
+    "link_revoke_action",
+]
 
 
 def test_manager_sees_every_action(manager_client, two_days):
