@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Exists, F, OuterRef
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,7 @@ from events.admin.common import ReadOnlyInline, ReadOnlyMixin, _promoted_report
 from events.admin.questions import RegistrationAnswerInline
 from events.checkin import registration_check_in
 from events.enums import ACTIVE_STATUSES, RegistrationStatus
+from events.history import registration_history_start
 from events.models import (
     BreakoutSession,
     CheckIn,
@@ -34,6 +36,8 @@ from events.waitlist import waitlist_promote_registration
 
 # The changelist's own parameter for the seminar filter ("seminar" in list_filter).
 SEMINAR_PARAMETER = "seminar__id__exact"
+# Where save_model leaves a service's refusal for the response (the admin saves, then answers).
+REFUSAL_ATTRIBUTE = "_registration_refusal"
 
 
 def _as_id(value: str | None) -> int | None:
@@ -162,7 +166,10 @@ class SessionPickInline(ReadOnlyInline):
 
 
 class HistoryInline(ReadOnlyInline):
+    """Every change, with who and when; its first line, how it began, is the registration's own."""
+
     model = RegistrationChange
+    template = "admin/events/registration/history_inline.html"
     fields = ["at", "action", "actor", "detail"]
     readonly_fields = fields
     extra = 0
@@ -342,6 +349,37 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # registrations are made through the registration service
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["history_start"] = registration_history_start(registration=obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change):
+        """The person's details, through the service that records the change in the history."""
+        try:
+            changes.registration_details_update(
+                registration=obj,
+                details={name: form.cleaned_data[name] for name in form.changed_data},
+                actor=request.user,
+            )
+        except DomainError as exc:
+            # The form checked the e-mail; only a registration made since can get here.
+            setattr(request, REFUSAL_ATTRIBUTE, exc.message)
+
+    def log_change(self, request, obj, message):
+        if not hasattr(request, REFUSAL_ATTRIBUTE):
+            return super().log_change(request, obj, message)
+        return None
+
+    def response_change(self, request, obj):
+        refusal = getattr(request, REFUSAL_ATTRIBUTE, None)
+        if refusal is None:
+            return super().response_change(request, obj)
+        self.message_user(
+            request, _("Nothing was saved: %(refusal)s") % {"refusal": refusal}, messages.ERROR
+        )
+        return HttpResponseRedirect(request.path)
 
     def has_delete_permission(self, request, obj=None):
         return False  # deleting would leave the seat counted; cancellation frees it
