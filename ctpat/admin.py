@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ctpat.admin_inlines import UntitledRowsMixin
 from ctpat.enums import CertificationStatus
 from ctpat.exceptions import PartnerListError
 from ctpat.models import Certification, Company, User
@@ -69,7 +70,7 @@ class PartnerListForm(forms.Form):
         return digest == self.digest
 
 
-class CertificationInline(admin.TabularInline):
+class CertificationInline(UntitledRowsMixin, admin.TabularInline):
     """The history is kept, never rewritten: staff add a step, which becomes the current status."""
 
     model = Certification

@@ -6,18 +6,21 @@ transaction, so that a counter always equals the rows it counts.
 
 import re
 
+import nested_admin
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ctpat.admin_inlines import UntitledRowsMixin
 from events import badges, capacity, reports, roster
 from events.admin.common import _promoted_report
 from events.admin.questions import SeminarQuestionInline
@@ -120,36 +123,75 @@ class CapacityAdminMixin:
     def save_formset(self, request, form, formset, change):
         if formset.model not in (WorkshopDay, BreakoutSession):
             return super().save_formset(request, form, formset, change)
-        formset.save(commit=False)
+        # The forms' own instances, with the values typed in: django-nested-admin lists a copy
+        # read from the database in ``changed_objects``.
+        typed = {obj.pk: obj for obj in formset.save(commit=False) if obj.pk}
         for obj in formset.deleted_objects:
             obj.delete()
         for obj in formset.new_objects:
             obj.save()
         for obj, changed in formset.changed_objects:
-            capacity_save(request, obj, changed=changed)
+            capacity_save(request, typed.get(obj.pk, obj), changed=changed)
         formset.save_m2m()
 
 
-class WorkshopDayInline(admin.TabularInline):
-    model = WorkshopDay
-    form = CapacityForm
-    extra = 0
-    fields = ["label", "label_es", "date", "capacity", "confirmed_count"]
-    readonly_fields = ["confirmed_count"]
-    show_change_link = True
+class BreakoutSessionInline(UntitledRowsMixin, nested_admin.NestedTabularInline):
+    """A session a line: the browser's own date-and-time fields, the description on its page."""
 
-
-class BreakoutSessionInline(admin.TabularInline):
     model = BreakoutSession
     form = CapacityForm
     extra = 0
-    fields = ["topic", "topic_es", "room", "starts_at", "ends_at", "capacity", "confirmed_count"]
+    fields = [
+        "topic",
+        "topic_es",
+        "room",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "description_link",
+    ]
+    # Each session's confirmed seats are in "Seats at a glance" above, beside its capacity.
+    readonly_fields = ["description_link"]
+    formfield_overrides = {
+        models.DateTimeField: {
+            "form_class": forms.DateTimeField,
+            "widget": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+    }
+    classes = [*UntitledRowsMixin.classes, "session-rows"]
+    is_sortable = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("day")  # each row's title names it
+
+    @admin.display(description=_("details"))
+    def description_link(self, session: BreakoutSession) -> str:
+        if session.pk is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:events_breakoutsession_change", args=[session.pk]),
+            _("Edit") if session.description else _("Add"),
+        )
+
+
+class WorkshopDayInline(nested_admin.NestedStackedInline):
+    """Each day with its break-out sessions, all edited on the seminar's page."""
+
+    model = WorkshopDay
+    form = CapacityForm
+    extra = 0
+    fields = [("label", "label_es"), ("date", "capacity", "confirmed_count")]
     readonly_fields = ["confirmed_count"]
     show_change_link = True
+    is_sortable = False
+    inlines = [BreakoutSessionInline]
 
 
 @admin.register(Seminar)
-class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
+class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
     form = CapacityForm
     list_display = [
         "title",
@@ -222,7 +264,10 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
         if obj is not None and obj.pk:
             context["capacity"] = reports.capacity_overview(seminar=obj)
             context["badge_days"] = list(obj.days.order_by("date", "pk"))
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        # By keyword: django-nested-admin's override takes ``obj`` as its third argument.
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
 
     def _report_seminar(self, request, pk, *, perms=("view_seminar", "view_registration")):
         if not all(request.user.has_perm(f"events.{perm}") for perm in perms):
@@ -321,7 +366,7 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WorkshopDay)
-class WorkshopDayAdmin(CapacityAdminMixin, admin.ModelAdmin):
+class WorkshopDayAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
     form = CapacityForm
     list_display = ["label", "seminar", "date", "capacity", "confirmed_count"]
     list_filter = ["seminar"]
