@@ -279,6 +279,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "created_at"
     list_per_page = 100
+    change_list_template = "admin/events/registration/change_list.html"
     # No raw_id_fields for the company: it holds a seat, so it is read-only (see the docstring)
     # and the form never renders a list of every partner.
     readonly_fields = [
@@ -592,6 +593,7 @@ class CheckInAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Who came in, when, and who let them in; made by the check-in page, never edited."""
 
     list_display = ["code", "name", "company", "day", "time", "by_whom"]
+    change_list_template = "admin/events/checkin/change_list.html"
     list_filter = ["registration__seminar", ("date", admin.AllValuesFieldListFilter)]
     list_select_related = ["registration__company", "by"]
     search_fields = [

@@ -30,6 +30,9 @@ from events.waitlist import waitlist_promote
 
 # The seat limits that only events.capacity may set on a saved row.
 CAPACITY_FIELDS = ("capacity", "per_company_limit")
+# The managers' own: the people's contact details (roster, badges), and a seminar's figures.
+EXPORT_ROSTER = "events.export_roster"
+VIEW_REPORTS = "events.view_reports"
 # A workshop day's id in a query string; anything else is a 404 before any query.
 DAY_ID = re.compile(r"[0-9]{1,9}")
 
@@ -250,11 +253,11 @@ class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        may_read = request.user.has_perm("events.view_registration")
+        may_export = request.user.has_perm(EXPORT_ROSTER)
         extra_context = {
-            "can_export_roster": may_read,
-            "can_print_badges": may_read,
-            "can_see_reports": may_read and request.user.has_perm("events.view_seminar"),
+            "can_export_roster": may_export,
+            "can_print_badges": may_export,
+            "can_see_reports": request.user.has_perm(VIEW_REPORTS),
             "can_check_in": request.user.has_perm("events.add_checkin"),
             **(extra_context or {}),
         }
@@ -269,8 +272,8 @@ class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
             request, context, add=add, change=change, form_url=form_url, obj=obj
         )
 
-    def _report_seminar(self, request, pk, *, perms=("view_seminar", "view_registration")):
-        if not all(request.user.has_perm(f"events.{perm}") for perm in perms):
+    def _report_seminar(self, request, pk, *, permission: str = VIEW_REPORTS) -> Seminar:
+        if not request.user.has_perm(permission):
             raise PermissionDenied
         return get_object_or_404(Seminar, pk=pk)
 
@@ -314,7 +317,7 @@ class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
 
     def badges_view(self, request, pk):
         """Print-ready badges of the confirmed people; ``?day=<id>`` for one workshop day."""
-        seminar = self._report_seminar(request, pk, perms=("view_registration",))
+        seminar = self._report_seminar(request, pk, permission=EXPORT_ROSTER)
         day = None
         if "day" in request.GET:
             day_id = request.GET["day"]
@@ -333,9 +336,7 @@ class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
 
     def roster_view(self, request, pk):
         """The roster as CSV; ``?excel=1`` adds a BOM, ``?status=all`` the wait-listed too."""
-        if not request.user.has_perm("events.view_registration"):
-            raise PermissionDenied
-        seminar = get_object_or_404(Seminar, pk=pk)
+        seminar = self._report_seminar(request, pk, permission=EXPORT_ROSTER)
         excel = request.GET.get("excel") == "1"
         content = roster.roster_csv(
             seminar=seminar,
