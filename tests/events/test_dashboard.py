@@ -109,6 +109,23 @@ def test_registrations_over_time_counts_per_day_over_long_windows(seminar, crowd
     assert [b.count for b in chart.buckets] == [6, 0, 0, 0, 0, 0, 0, 0, 0, 0]
 
 
+def test_registrations_over_time_last_label_fits_inside_the_chart(seminar):
+    """48 hours and a half: the last of the labels, every sixth hour, is a long midnight one."""
+    midnight = timezone.make_aware(datetime(2026, 11, 10, 0, 0))
+    Seminar.objects.filter(pk=seminar.pk).update(
+        registration_opens_at=midnight - timedelta(hours=48)
+    )
+    seminar.refresh_from_db()
+
+    chart = reports.registrations_over_time(seminar=seminar, now=midnight + timedelta(minutes=30))
+
+    assert chart.x_ticks[-1][1] == "Nov 10, 00:00"
+    # 11 px type whose characters average under 0.7 em: half a label, from its middle, takes
+    # less than 3.85 px a character.
+    assert all(x + len(label) * 3.85 <= chart.width for x, label in chart.x_ticks)
+    assert all(x - len(label) * 3.85 >= 0 for x, label in chart.x_ticks)
+
+
 def test_registrations_over_time_empty_seminar_has_zero_buckets(seminar):
     Seminar.objects.filter(pk=seminar.pk).update(registration_opens_at=OPENS)
     seminar.refresh_from_db()
