@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
@@ -19,125 +19,35 @@ from django.utils.translation import ngettext
 from ctpat.enums import BusinessType
 from ctpat.exceptions import DomainError
 from events import changes
-from events.admin.common import ReadOnlyInline, ReadOnlyMixin, _promoted_report
+from events.admin.common import ReadOnlyMixin, _promoted_report
+from events.admin.filters import (
+    CheckedInFilter,
+    LanguageFilter,
+    SessionFilter,
+    WorkshopDayFilter,
+    chosen_seminar_id,
+)
 from events.admin.questions import RegistrationAnswerInline
+from events.admin.registration_inlines import (
+    CheckInInline,
+    HistoryInline,
+    OutboundEmailInline,
+    SessionPickInline,
+)
 from events.checkin import registration_check_in
 from events.enums import ACTIVE_STATUSES, RegistrationStatus
 from events.history import registration_history_start
 from events.models import (
-    BreakoutSession,
     CheckIn,
     CompanyAllocation,
-    OutboundEmail,
     Registration,
-    RegistrationChange,
-    RegistrationSession,
     Seminar,
     WorkshopDay,
 )
 from events.waitlist import waitlist_promote_registration
 
-# The changelist's own parameter for the seminar filter ("seminar" in list_filter).
-SEMINAR_PARAMETER = "seminar__id__exact"
 # Where save_model leaves a service's refusal for the response (the admin saves, then answers).
 REFUSAL_ATTRIBUTE = "_registration_refusal"
-
-
-def _as_id(value: str | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdigit() else None
-
-
-def _chosen_seminar_id(request) -> int | None:
-    return _as_id(request.GET.get(SEMINAR_PARAMETER))
-
-
-class _IdFilter(admin.SimpleListFilter):
-    """A filter whose value is a row id; anything else (a hand-edited URL) filters nothing."""
-
-    def selected_id(self) -> int | None:
-        return _as_id(self.value())
-
-
-class WorkshopDayFilter(_IdFilter):
-    """The days of the chosen seminar (of every seminar, named with it, when none is chosen)."""
-
-    title = _("workshop day")
-    parameter_name = "day"
-
-    def lookups(self, request, model_admin):
-        days = WorkshopDay.objects.select_related("seminar").order_by("seminar__starts_at", "date")
-        seminar_id = _chosen_seminar_id(request)
-        if seminar_id is not None:
-            return [(day.pk, day.label) for day in days.filter(seminar_id=seminar_id)]
-        return [(day.pk, f"{day.seminar.title}: {day.label}") for day in days]
-
-    def queryset(self, request, queryset):
-        day_id = self.selected_id()
-        return queryset if day_id is None else queryset.filter(workshop_day_id=day_id)
-
-
-class SessionFilter(_IdFilter):
-    """People who picked one break-out session (an EXISTS, so no row is listed twice)."""
-
-    title = _("break-out session")
-    parameter_name = "session"
-
-    def lookups(self, request, model_admin):
-        sessions = BreakoutSession.objects.select_related("day__seminar").order_by(
-            "day__seminar__starts_at", "day__date", "starts_at", "topic"
-        )
-        seminar_id = _chosen_seminar_id(request)
-        if seminar_id is not None:
-            sessions = sessions.filter(day__seminar_id=seminar_id)
-        day_id = _as_id(request.GET.get(WorkshopDayFilter.parameter_name))
-        if day_id is not None:
-            sessions = sessions.filter(day_id=day_id)
-        return [
-            (
-                session.pk,
-                f"{session.day.label}: {session.topic}"
-                if seminar_id is not None
-                else f"{session.day.seminar.title}, {session.day.label}: {session.topic}",
-            )
-            for session in sessions
-        ]
-
-    def queryset(self, request, queryset):
-        session_id = self.selected_id()
-        if session_id is None:
-            return queryset
-        picked = RegistrationSession.objects.filter(
-            registration=OuterRef("pk"), session_id=session_id
-        )
-        return queryset.filter(Exists(picked))
-
-
-class LanguageFilter(admin.SimpleListFilter):
-    """The language of the registration's e-mails, by its name."""
-
-    title = _("language")
-    parameter_name = "language"
-
-    def lookups(self, request, model_admin):
-        return settings.LANGUAGES
-
-    def queryset(self, request, queryset):
-        if self.value() in dict(settings.LANGUAGES):
-            return queryset.filter(language=self.value())
-        return queryset
-
-
-class CheckedInFilter(admin.SimpleListFilter):
-    title = _("checked in")
-    parameter_name = "checked_in"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(checked_in_at__isnull=self.value() == "no")
-        return queryset
 
 
 def _each_apply(request, registrations, use_case: Callable[[Registration], object]) -> int:
@@ -154,64 +64,6 @@ def _each_apply(request, registrations, use_case: Callable[[Registration], objec
         else:
             done += 1
     return done
-
-
-class SessionPickInline(ReadOnlyInline):
-    model = RegistrationSession
-    verbose_name_plural = _("break-out sessions")
-    fields = ["session", "room", "time"]
-    readonly_fields = fields
-    extra = 0
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("session__day")
-            .order_by("session__starts_at", "session__topic")
-        )
-
-    @admin.display(description=_("room"))
-    def room(self, pick):
-        return pick.session.room
-
-    @admin.display(description=_("time"))
-    def time(self, pick):
-        starts = timezone.localtime(pick.session.starts_at)
-        ends = timezone.localtime(pick.session.ends_at)
-        start, end = (formats.time_format(t, "TIME_FORMAT") for t in (starts, ends))
-        return f"{formats.date_format(starts, 'SHORT_DATE_FORMAT')} {start}–{end}"
-
-
-class HistoryInline(ReadOnlyInline):
-    """Every change, with who and when; its first line, how it began, is the registration's own."""
-
-    model = RegistrationChange
-    template = "admin/events/registration/history_inline.html"
-    fields = ["at", "action", "actor", "detail"]
-    readonly_fields = fields
-    extra = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-
-class CheckInInline(ReadOnlyInline):
-    model = CheckIn
-    fields = ["date", "at", "by"]
-    readonly_fields = fields
-    extra = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by")
-
-
-class OutboundEmailInline(ReadOnlyInline):
-    model = OutboundEmail
-    fields = ["kind", "to", "created_at", "sent_at", "attempts", "last_error"]
-    readonly_fields = fields
-    ordering = ["created_at", "pk"]
-    extra = 0
 
 
 class MoveForm(forms.Form):
@@ -378,7 +230,7 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
-        if _chosen_seminar_id(request) is None and Seminar.objects.count() > 1:
+        if chosen_seminar_id(request) is None and Seminar.objects.count() > 1:
             columns.insert(columns.index("workshop_day"), "seminar")
         return columns
 
