@@ -1,9 +1,5 @@
-import hashlib
-
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -12,64 +8,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ctpat.enums import CertificationStatus
+from ctpat.admin_import import (
+    PartnerListForm,
+    preview_lists,
+    upload_forget,
+    upload_keep,
+    upload_previewed,
+)
+from ctpat.admin_inlines import UntitledRowsMixin
 from ctpat.exceptions import PartnerListError
 from ctpat.models import Certification, Company, User
-from ctpat.services import (
-    MAX_IMPORT_BYTES,
-    REQUIRED_COLUMNS,
-    ImportResult,
-    companies_import,
-    company_set_status,
-)
+from ctpat.services import ImportResult, companies_import, company_set_status
 
 admin.site.register(User, UserAdmin)
 
-# How long a preview stays good for its confirmation.
-PREVIEW_MAX_AGE = 60 * 60
-_PREVIEW_SALT = "ctpat.admin.partner-list-preview"
 
-
-class PartnerListForm(forms.Form):
-    """The upload. On confirmation ``preview`` proves this file is the one that was previewed.
-
-    The file is sent again rather than kept on the server: a partner list may weigh 20 MB, too
-    much for the session or a hidden field, and a file on the server's disk would need cleaning
-    up and would not be seen by another application server. The signed digest makes sure that
-    what is imported is exactly what the preview showed.
-    """
-
-    file = forms.FileField(
-        label=_("Partner list (CSV)"),
-        help_text=_("UTF-8 CSV with the header row: %(columns)s. At most 20 MB.")
-        % {"columns": ", ".join(REQUIRED_COLUMNS)},
-    )
-    preview = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        # One byte over the limit is enough for the service to refuse the file.
-        self.data_bytes = upload.read(MAX_IMPORT_BYTES + 1)
-        return upload
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.data_bytes).hexdigest()
-
-    def signed_digest(self) -> str:
-        return signing.dumps(self.digest, salt=_PREVIEW_SALT)
-
-    def matches_preview(self) -> bool:
-        try:
-            digest = signing.loads(
-                self.cleaned_data["preview"], salt=_PREVIEW_SALT, max_age=PREVIEW_MAX_AGE
-            )
-        except signing.BadSignature:  # also an expired one
-            return False
-        return digest == self.digest
-
-
-class CertificationInline(admin.TabularInline):
+class CertificationInline(UntitledRowsMixin, admin.TabularInline):
     """The history is kept, never rewritten: staff add a step, which becomes the current status."""
 
     model = Certification
@@ -184,31 +138,56 @@ class CompanyAdmin(admin.ModelAdmin):
         form = PartnerListForm(request.POST, request.FILES)
         if not form.is_valid():
             return self._import_page(request, form)
-        confirming = "_confirm" in request.POST
-        if confirming and not form.matches_preview():
+        if "_confirm" in request.POST:
+            return self._import_confirm(request, form)
+        if form.data_bytes is None:
+            form.add_error("file", _("Choose the partner list to preview."))
+            return self._import_page(request, form)
+        return self._import_preview(request, form.data_bytes, name=form.cleaned_data["file"].name)
+
+    def _import_preview(self, request, data: bytes, *, name: str):
+        try:
+            result = companies_import(data=data, dry_run=True)
+        except PartnerListError as exc:
+            return self._import_refused(request, exc)
+        preview, kept = upload_keep(request.session, data)
+        confirm_form = PartnerListForm(initial={"preview": preview})
+        return self._import_page(request, confirm_form, result=result, name=name, kept=kept)
+
+    def _import_confirm(self, request, form):
+        sent = form.data_bytes
+        data = upload_previewed(request.session, preview=form.cleaned_data["preview"], sent=sent)
+        if data is None:
             messages.error(
                 request,
                 _(
                     "This is not the file that was previewed, or the preview is more than an "
                     "hour old. Nothing was saved; check the preview below and confirm again."
+                )
+                if sent is not None
+                else _(
+                    "The preview is more than an hour old, or another file was previewed since. "
+                    "Nothing was saved; choose the file again."
                 ),
             )
-            confirming = False
+            if sent is None:
+                return self._import_page(request, PartnerListForm())
+            return self._import_preview(request, sent, name=form.cleaned_data["file"].name)
         try:
-            result = companies_import(data=form.data_bytes, dry_run=not confirming)
+            result = companies_import(data=data)
         except PartnerListError as exc:
-            messages.error(
-                request,
-                _("%(error)s Nothing was saved.") % {"error": exc.message},
-            )
-            return self._import_page(request, PartnerListForm())
-        if not confirming:
-            confirm_form = PartnerListForm(initial={"preview": form.signed_digest()})
-            return self._import_page(request, confirm_form, result=result, name=form.files["file"])
+            return self._import_refused(request, exc)
+        upload_forget(request.session)
         messages.success(request, self._summary(result))
         return redirect(reverse("admin:ctpat_company_changelist"))
 
-    def _import_page(self, request, form, *, result: ImportResult | None = None, name=None):
+    def _import_refused(self, request, exc: PartnerListError):
+        messages.error(request, _("%(error)s Nothing was saved.") % {"error": exc.message})
+        return self._import_page(request, PartnerListForm())
+
+    def _import_page(
+        self, request, form, *, result: ImportResult | None = None, name=None, kept=False
+    ):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -216,11 +195,9 @@ class CompanyAdmin(admin.ModelAdmin):
             "form": form,
             "result": result,
             "file_name": name,
+            "kept": kept,
             "summary": self._summary(result) if result else "",
-            "status_changes": [
-                (number, CertificationStatus(old).label, CertificationStatus(new).label)
-                for number, old, new in (result.status_changes if result else [])
-            ],
+            **(preview_lists(result) if result else {}),
         }
         return TemplateResponse(request, "admin/ctpat/company/import.html", context)
 

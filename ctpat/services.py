@@ -51,10 +51,14 @@ def company_get_eligible(*, account_number: str, on: date | None = None) -> Comp
     ).first()
     if company is None:
         raise CompanyNotFound()
-    if not company.is_eligible(on=on):
-        reason = INELIGIBLE_REASONS.get(company.status, EXPIRED_REASON)
-        raise CompanyNotEligible(reason)
+    company_eligibility_check(company=company, on=on)
     return company
+
+
+def company_eligibility_check(*, company: Company, on: date | None = None) -> None:
+    """R1: refuse, with the reason, a company that may not hold a seminar seat on ``on``."""
+    if not company.is_eligible(on=on):
+        raise CompanyNotEligible(INELIGIBLE_REASONS.get(company.status, EXPIRED_REASON))
 
 
 @transaction.atomic
@@ -159,24 +163,30 @@ class CompanyRowForm(forms.Form):
         try:
             return table[raw.lower()]
         except KeyError:
-            raise forms.ValidationError(_t("unknown value %(value)r") % {"value": raw}) from None
+            raise forms.ValidationError(_t("unknown value %(value)r.") % {"value": raw}) from None
 
     def clean(self):
         data = super().clean()
         certified_on, expires_on = data.get("certified_on"), data.get("expires_on")
         if certified_on and expires_on and expires_on < certified_on:
-            raise forms.ValidationError(_t("expires_on is before certified_on"))
+            raise forms.ValidationError(_t("expires_on is before certified_on."))
         if data.get("importer_tier") and data.get("business_type") != BusinessType.US_IMPORTER:
-            raise forms.ValidationError(_t("only U.S. importers carry a tier"))
+            raise forms.ValidationError(_t("only U.S. importers carry a tier."))
         return data
 
 
 @dataclass
 class ImportResult:
+    """What an import did, or would do: account numbers, and what changes for each."""
+
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     status_changes: list[tuple[str, str, str]] = field(default_factory=list)
+    # Account number → legal name in the file, for the created and updated companies.
+    names: dict[str, str] = field(default_factory=dict)
+    # Account number → (field, old value, new value) of each field an update changes.
+    changes: dict[str, list[tuple[str, object, object]]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -217,7 +227,7 @@ def _read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]
             rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items()}))
     except csv.Error as exc:
         raise PartnerListError(
-            _t("Line %(line)d: %(error)s") % {"line": reader.line_num, "error": exc},
+            _t("Line %(line)d: %(error)s.") % {"line": reader.line_num, "error": exc},
             line=reader.line_num,
         ) from None
     return header, rows
@@ -228,7 +238,8 @@ def _validate_rows(rows) -> list[tuple[int, dict]]:
     for line, row in rows:
         form = CompanyRowForm(data=row)
         if not form.is_valid():
-            problems = "; ".join(
+            # Each problem is a sentence of its own (Django's messages end with a full stop).
+            problems = " ".join(
                 f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
                 for name, errors in form.errors.items()
             )
@@ -294,16 +305,24 @@ def companies_import(*, data: bytes, dry_run: bool = False) -> ImportResult:
                 )
                 to_create.append(company)
                 result.created.append(number)
+                result.names[number] = company.legal_name
             else:
                 if status_changed:
                     result.status_changes.append((number, company.status, row["status"]))
-                if status_changed or any(getattr(company, k) != v for k, v in values.items()):
-                    for name, value in values.items():
+                wanted = {**values, "status": row["status"], "expires_on": row["expires_on"]}
+                changes = [
+                    (name, getattr(company, name), value)
+                    for name, value in wanted.items()
+                    if getattr(company, name) != value
+                ]
+                if changes:
+                    for name, value in wanted.items():
                         setattr(company, name, value)
-                    company.status, company.expires_on = row["status"], row["expires_on"]
                     company.updated_at = timezone.now()
                     to_update.append(company)
                     result.updated.append(number)
+                    result.names[number] = company.legal_name
+                    result.changes[number] = changes
                 else:
                     result.unchanged.append(number)
             if status_changed:

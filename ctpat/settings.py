@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "nested_admin",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",

@@ -45,9 +45,16 @@ def company_limit_check(*, seminar: Seminar, limit: int) -> None:
 
 
 def seminar_capacity_set(
-    *, seminar: Seminar, capacity: int | None = None, per_company_limit: int | None = None
+    *,
+    seminar: Seminar,
+    capacity: int | None = None,
+    per_company_limit: int | None = None,
+    actor=None,
 ) -> list[Registration]:
-    """New seat count and/or per-company limit; returns whoever the change promoted."""
+    """New seat count and/or per-company limit; returns whoever the change promoted.
+
+    ``actor``, the staff member making the change, is recorded on each promotion it causes.
+    """
     with transaction.atomic():
         locked = seats.seminar_lock(seminar=seminar)
         if capacity is not None:
@@ -58,17 +65,17 @@ def seminar_capacity_set(
             company_limit_check(seminar=locked, limit=per_company_limit)
             locked.per_company_limit = per_company_limit
         locked.save(update_fields=["capacity", "per_company_limit"])
-        return waitlist_promote(seminar=locked)
+        return waitlist_promote(seminar=locked, actor=actor)
 
 
-def workshop_day_capacity_set(*, day: WorkshopDay, capacity: int) -> list[Registration]:
+def workshop_day_capacity_set(*, day: WorkshopDay, capacity: int, actor=None) -> list[Registration]:
     with transaction.atomic():
         seats.seminar_lock(seminar=day.seminar)
         confirmed = WorkshopDay.objects.values_list("confirmed_count", flat=True).get(pk=day.pk)
         if capacity < confirmed:
             raise _below(day.label, capacity, confirmed)
         WorkshopDay.objects.filter(pk=day.pk).update(capacity=capacity)
-        return waitlist_promote(seminar=day.seminar)
+        return waitlist_promote(seminar=day.seminar, actor=actor)
 
 
 def session_capacity_set(*, session: BreakoutSession, capacity: int) -> None:

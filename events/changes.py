@@ -4,11 +4,13 @@ Each use case is one transaction that takes the seminar's row first (``events.se
 registration's; every freed seat goes to the wait-list in the same transaction.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _t
 
 from ctpat.exceptions import CompanyNotEligible
@@ -96,7 +98,7 @@ def registration_cancel(
         )
         outbox_write(registration=registration, kind=EmailKind.CANCELLED)
         if held_seat:
-            waitlist_promote(seminar=registration.seminar, now=now)
+            waitlist_promote(seminar=registration.seminar, now=now, actor=actor)
     return registration
 
 
@@ -145,8 +147,22 @@ def registration_change(
         )
         outbox_write(registration=registration, kind=EmailKind.CHANGED)
         if old_day != day or registration.status == RegistrationStatus.WAITLISTED:
-            waitlist_promote(seminar=seminar, now=now)
+            waitlist_promote(seminar=seminar, now=now, actor=actor)
     return registration
+
+
+@contextmanager
+def _one_active_registration_per_email(email: str) -> Iterator[None]:
+    """R6: the unique index's refusal of a second active registration, as a domain error."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if "events_registration_one_active_email" in str(exc):
+            raise AlreadyRegistered(
+                _t("%(email)s already holds a registration or wait-list place for this seminar.")
+                % {"email": email}
+            ) from exc
+        raise
 
 
 def _describe_choice(day, sessions: list[BreakoutSession]) -> str:
@@ -173,64 +189,56 @@ def registration_substitute(
     Returns the colleague's registration.
     """
     now = now or timezone.now()
-    try:
-        with transaction.atomic(durable=True):
-            old = _lock_changeable(registration, actor=actor, now=now)
-            if email.strip().lower() == old.email.lower():
-                raise AlreadyRegistered(_t("Enter your colleague's e-mail address, not yours."))
-            if not old.company.is_eligible(on=timezone.localdate(now)):
-                raise CompanyNotEligible(
-                    _t("Your company is no longer eligible, so its seats cannot be handed over.")
-                )
-            status = old.status
-            old.status = RegistrationStatus.SUBSTITUTED
-            old.cancelled_at = now
-            old.save(update_fields=["status", "cancelled_at"])
-            new = Registration.objects.create(
-                seminar=old.seminar,
-                company=old.company,
-                workshop_day=old.workshop_day,
-                first_name=first_name.strip(),
-                last_name=last_name.strip(),
-                email=email.strip(),
-                job_title=job_title.strip(),
-                phone=phone.strip(),
-                status=status,
-                confirmation_code=confirmation_code_generate(),
-                manage_token=manage_token_generate(),
-                language=language,
-                created_at=now,
-                waitlisted_at=old.waitlisted_at,
-                confirmed_at=old.confirmed_at,
+    with _one_active_registration_per_email(email.strip()), transaction.atomic(durable=True):
+        old = _lock_changeable(registration, actor=actor, now=now)
+        if email.strip().lower() == old.email.lower():
+            raise AlreadyRegistered(_t("Enter your colleague's e-mail address, not yours."))
+        if not old.company.is_eligible(on=timezone.localdate(now)):
+            raise CompanyNotEligible(
+                _t("Your company is no longer eligible, so its seats cannot be handed over.")
             )
-            RegistrationSession.objects.filter(registration=old).update(registration=new)
-            old.substituted_by = new
-            old.save(update_fields=["substituted_by"])
-            registration_log(
-                registration=old,
-                action=RegistrationAction.SUBSTITUTED,
-                actor=actor,
-                detail=f"{new.full_name} ({new.confirmation_code})",
-            )
-            registration_log(
-                registration=new,
-                action=RegistrationAction.SUBSTITUTE_IN,
-                actor=actor,
-                detail=f"{old.full_name} ({old.confirmation_code})",
-            )
-            outbox_write(registration=old, kind=EmailKind.HANDED_OVER)
-            outbox_write(
-                registration=new,
-                kind=EmailKind(status),
-                context={"substitute_for": old.full_name},
-            )
-    except IntegrityError as exc:
-        if "events_registration_one_active_email" in str(exc):
-            raise AlreadyRegistered(
-                _t("%(email)s already holds a registration or wait-list place for this seminar.")
-                % {"email": email.strip()}
-            ) from exc
-        raise
+        status = old.status
+        old.status = RegistrationStatus.SUBSTITUTED
+        old.cancelled_at = now
+        old.save(update_fields=["status", "cancelled_at"])
+        new = Registration.objects.create(
+            seminar=old.seminar,
+            company=old.company,
+            workshop_day=old.workshop_day,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            email=email.strip(),
+            job_title=job_title.strip(),
+            phone=phone.strip(),
+            status=status,
+            confirmation_code=confirmation_code_generate(),
+            manage_token=manage_token_generate(),
+            language=language,
+            created_at=now,
+            waitlisted_at=old.waitlisted_at,
+            confirmed_at=old.confirmed_at,
+        )
+        RegistrationSession.objects.filter(registration=old).update(registration=new)
+        old.substituted_by = new
+        old.save(update_fields=["substituted_by"])
+        registration_log(
+            registration=old,
+            action=RegistrationAction.SUBSTITUTED,
+            actor=actor,
+            detail=f"{new.full_name} ({new.confirmation_code})",
+        )
+        registration_log(
+            registration=new,
+            action=RegistrationAction.SUBSTITUTE_IN,
+            actor=actor,
+            detail=f"{old.full_name} ({old.confirmation_code})",
+        )
+        outbox_write(registration=old, kind=EmailKind.HANDED_OVER)
+        outbox_write(
+            registration=new,
+            kind=EmailKind(status),
+            context={"substitute_for": old.full_name},
+        )
     return new
 
 
@@ -274,3 +282,52 @@ def registration_confirmation_resend(*, registration: Registration, actor=None) 
             detail=f"{kind.label} → {registration.email}",
         )
     return email
+
+
+# The person's details, which staff may correct in the admin; seats move only through the use
+# cases above.
+PERSON_FIELDS = ("first_name", "last_name", "email", "job_title", "phone", "language")
+# Their changes are recorded, their values not: the history keeps no copy of a phone number.
+UNRECORDED_VALUES = frozenset({"phone"})
+
+
+def registration_details_update(
+    *, registration: Registration, details: Mapping[str, str], actor
+) -> Registration:
+    """Staff correct the person's details; the history says what changed, by whom and when.
+
+    Joins the caller's transaction (the admin saves its change form inside its own). A new
+    e-mail address that another active registration of the seminar holds is refused (R6).
+    """
+    unknown = details.keys() - set(PERSON_FIELDS)
+    if unknown:
+        raise ValueError(f"not a detail of the person: {', '.join(sorted(unknown))}")
+    with _one_active_registration_per_email(details.get("email", "")), transaction.atomic():
+        current = Registration.objects.select_for_update().get(pk=registration.pk)
+        changed = {name: new for name, new in details.items() if getattr(current, name) != new}
+        if not changed:
+            return current
+        detail = _describe_details(current, changed)
+        for name, value in changed.items():
+            setattr(current, name, value)
+        current.save(update_fields=list(changed))
+        registration_log(
+            registration=current,
+            action=RegistrationAction.DETAILS_CHANGED,
+            actor=actor,
+            detail=detail,
+        )
+    return current
+
+
+def _describe_details(registration: Registration, changed: Mapping[str, str]) -> str:
+    """``Last name: Lopez → López; Phone changed``, in English like the rest of the history."""
+    parts = []
+    with translation.override("en"):
+        for name, value in changed.items():
+            label = capfirst(Registration._meta.get_field(name).verbose_name)
+            if name in UNRECORDED_VALUES:
+                parts.append(f"{label} changed")
+            else:
+                parts.append(f"{label}: {getattr(registration, name) or '-'} → {value or '-'}")
+    return "; ".join(parts)

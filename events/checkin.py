@@ -129,12 +129,13 @@ def _not_active_message(registration: Registration) -> str:
         )
         return (
             _t(
-                "Not valid: this seat was handed to %(colleague)s by %(who)s on %(when)s. "
+                "Not valid: this seat was handed to %(colleague)s on %(when)s by %(who)s. "
                 "Only %(colleague)s's own code works now."
             )
             % values
         )
-    return _t("Cancelled registration: cancelled by %(who)s on %(when)s.") % values
+    # The time ends in "a.m." or "p.m." in English: it never stands before the full stop.
+    return _t("Cancelled registration: cancelled on %(when)s by %(who)s.") % values
 
 
 def _day_label(registration: Registration, *, today: date) -> str:

@@ -26,6 +26,7 @@ class RegistrationAction(models.TextChoices):
     LINK_REVOKED = "link_revoked", _("Private link replaced")
     CHECKED_IN = "checked_in", _("Checked in")
     EMAIL_RESENT = "email_resent", _("Confirmation e-mail sent again")
+    DETAILS_CHANGED = "details_changed", _("Details corrected by staff")
 
 
 class EmailKind(models.TextChoices):

@@ -116,3 +116,9 @@ class InvalidAnswer(DomainError):
     """
 
     message = _("Answer this question with one of the options offered.")
+
+
+class NotWaitlisted(DomainError):
+    """Staff chose someone to promote who is not (or no longer) on the wait-list."""
+
+    message = _("This registration is not on the wait-list, so it cannot be promoted.")

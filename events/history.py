@@ -1,3 +1,9 @@
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from events.enums import RegistrationStatus
 from events.models import Registration, RegistrationChange
 
 
@@ -11,3 +17,27 @@ def registration_log(
         actor=actor if actor is not None and actor.is_authenticated else None,
         detail=detail[:500],
     )
+
+
+@dataclass(frozen=True)
+class HistoryStart:
+    at: datetime
+    label: str
+
+
+def registration_history_start(*, registration: Registration) -> HistoryStart:
+    """The first line of a registration's history, read from the row itself.
+
+    Registering writes no history row (it is the rush's hot path): the row's own timestamps say
+    how it began. Confirmed at once, its ``confirmed_at`` is no later than ``created_at``; a
+    person promoted later, or still waiting, began on the wait-list.
+    """
+    confirmed_at = registration.confirmed_at
+    if confirmed_at is not None and confirmed_at <= registration.created_at:
+        began_confirmed = True
+    elif registration.waitlisted_at is not None:
+        began_confirmed = False
+    else:  # a row made without the service's timestamps: its status is all there is
+        began_confirmed = registration.status != RegistrationStatus.WAITLISTED
+    label = _("Registered (confirmed)") if began_confirmed else _("Registered (wait-listed)")
+    return HistoryStart(at=registration.created_at, label=label)

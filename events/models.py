@@ -107,6 +107,11 @@ class Seminar(LocalizedTextsMixin, CountedModel):
         verbose_name = _("seminar")
         verbose_name_plural = _("seminars")
         ordering = ["starts_at"]
+        # Beyond seeing a seminar: the people's contact details, and the figures of a seminar.
+        permissions = [
+            ("export_roster", _("Can download rosters and print badges")),
+            ("view_reports", _("Can see the dashboard and the attendance report")),
+        ]
         constraints = [
             *_counter_constraints("seminar"),
             models.CheckConstraint(

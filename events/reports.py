@@ -28,6 +28,9 @@ BAR_SCALE = 1000
 MAX_HOURLY_BUCKETS = 7 * 24
 CHART_WIDTH, CHART_HEIGHT = 720, 240
 CHART_LEFT, CHART_BOTTOM, CHART_TOP = 44, 34, 26
+# Past the last bar's centre, room for half the longest x label ("Nov 30, 00:00" in 11 px type),
+# which the SVG's edge would cut off otherwise.
+CHART_RIGHT = 48
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,7 @@ def _chart_draw(chart: TimeChart) -> TimeChart:
     buckets = chart.buckets
     if not buckets:
         return chart
-    plot_width = chart.width - chart.left - 8
+    plot_width = chart.width - chart.left - CHART_RIGHT
     plot_height = chart.baseline - CHART_TOP
     slot = plot_width / len(buckets)
     peak = max(bucket.count for bucket in buckets) or 1

@@ -1,5 +1,7 @@
 """Reads shared by views, the availability feed and commands."""
 
+from datetime import datetime, time
+
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -16,6 +18,22 @@ def seminar_list_open(*, now=None) -> QuerySet[Seminar]:
     return Seminar.objects.filter(is_published=True, registration_closes_at__gt=now).order_by(
         "starts_at"
     )
+
+
+def seminar_list_for_check_in(*, today=None) -> list[tuple[Seminar, bool]]:
+    """Seminars that have not ended, each with whether it runs today; today's first."""
+    today = today or timezone.localdate()
+    start_of_today = timezone.make_aware(datetime.combine(today, time.min))
+    seminars = [
+        (
+            seminar,
+            timezone.localtime(seminar.starts_at).date()
+            <= today
+            <= timezone.localtime(seminar.ends_at).date(),
+        )
+        for seminar in Seminar.objects.filter(ends_at__gte=start_of_today).order_by("starts_at")
+    ]
+    return sorted(seminars, key=lambda pair: not pair[1])
 
 
 def _program_prefetch() -> Prefetch:

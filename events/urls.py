@@ -27,6 +27,7 @@ urlpatterns = [
         views.seminar_availability,
         name="seminar_availability",
     ),
+    path("checkin/", views_checkin.check_in_seminars, name="check_in_seminars"),
     path("checkin/<slug:slug>/", views_checkin.seminar_check_in, name="seminar_check_in"),
     path("seminars/<slug:slug>/register/", views.registration_create, name="registration_create"),
     path(

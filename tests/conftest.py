@@ -214,3 +214,41 @@ def manager(staff_user):
 @pytest.fixture
 def desk(staff_user):
     return staff_user("desk", group="Check-in staff")
+
+
+@pytest.fixture
+def change_form_data():
+    """``change_form_data(response)``: what a browser would post back unchanged from an admin
+    change page, the inlines (and the sessions nested in each workshop day) included."""
+    from django import forms
+
+    def change_form_data(response) -> dict:
+        data = {}
+
+        def add(form):
+            for bound in form:
+                value = bound.value()
+                widget = bound.field.widget
+                if isinstance(widget, forms.MultiWidget):
+                    for index, part in enumerate(widget.decompress(value)):
+                        data[f"{bound.html_name}_{index}"] = "" if part is None else str(part)
+                elif isinstance(value, bool):
+                    if value:
+                        data[bound.html_name] = "on"
+                elif value is not None:
+                    data[bound.html_name] = str(value)
+
+        def add_formset(formset):
+            data[f"{formset.prefix}-TOTAL_FORMS"] = str(len(formset.initial_forms))
+            data[f"{formset.prefix}-INITIAL_FORMS"] = str(len(formset.initial_forms))
+            for form in formset.initial_forms:
+                add(form)
+                for nested in getattr(form, "nested_formsets", ()):  # a day's sessions
+                    add_formset(nested)
+
+        add(response.context["adminform"].form)
+        for inline in response.context["inline_admin_formsets"]:
+            add_formset(inline.formset)
+        return data
+
+    return change_form_data

@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
+from ctpat.admin_inlines import UntitledRowsMixin
+
 
 class ReadOnlyMixin:
     def has_add_permission(self, request, obj=None):
@@ -15,14 +17,10 @@ class ReadOnlyMixin:
         return False
 
 
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+class ReadOnlyInline(UntitledRowsMixin, ReadOnlyMixin, admin.TabularInline):
     """A table of related rows to read: no forms, and no object title above each row."""
 
     extra = 0
-    classes = ["readonly-inline"]
-
-    class Media:
-        css = {"all": ["events/admin-inlines.css"]}
 
 
 def _promoted_report(request, promoted) -> None:

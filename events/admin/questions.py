@@ -1,5 +1,6 @@
 """The seminar's own questions, edited on the seminar, and the answers, read on the registration."""
 
+import nested_admin
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -28,12 +29,13 @@ class SeminarQuestionForm(forms.ModelForm):
         }
 
 
-class SeminarQuestionInline(admin.StackedInline):
+class SeminarQuestionInline(nested_admin.NestedStackedInline):
     """Asked on the public registration form, in the visitor's language."""
 
     model = SeminarQuestion
     form = SeminarQuestionForm
     extra = 0
+    is_sortable = False
     verbose_name_plural = _("registration questions (asked on the public form)")
     fields = [
         ("kind", "required", "position"),

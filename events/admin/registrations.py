@@ -5,116 +5,49 @@ is read-only here and changes only through the services, so every rule and promo
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Exists, OuterRef
+from django.db.models import F
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ctpat.enums import BusinessType
 from ctpat.exceptions import DomainError
 from events import changes
-from events.admin.common import ReadOnlyInline, ReadOnlyMixin, _promoted_report
+from events.admin.common import ReadOnlyMixin, _promoted_report
+from events.admin.filters import (
+    CheckedInFilter,
+    LanguageFilter,
+    SessionFilter,
+    WorkshopDayFilter,
+    chosen_seminar_id,
+)
 from events.admin.questions import RegistrationAnswerInline
+from events.admin.registration_inlines import (
+    CheckInInline,
+    HistoryInline,
+    OutboundEmailInline,
+    SessionPickInline,
+)
 from events.checkin import registration_check_in
 from events.enums import ACTIVE_STATUSES, RegistrationStatus
+from events.history import registration_history_start
 from events.models import (
-    BreakoutSession,
     CheckIn,
     CompanyAllocation,
-    OutboundEmail,
     Registration,
-    RegistrationChange,
-    RegistrationSession,
+    Seminar,
     WorkshopDay,
 )
+from events.waitlist import waitlist_promote_registration
 
-# The changelist's own parameter for the seminar filter ("seminar" in list_filter).
-SEMINAR_PARAMETER = "seminar__id__exact"
-
-
-def _as_id(value: str | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdigit() else None
-
-
-def _chosen_seminar_id(request) -> int | None:
-    return _as_id(request.GET.get(SEMINAR_PARAMETER))
-
-
-class _IdFilter(admin.SimpleListFilter):
-    """A filter whose value is a row id; anything else (a hand-edited URL) filters nothing."""
-
-    def selected_id(self) -> int | None:
-        return _as_id(self.value())
-
-
-class WorkshopDayFilter(_IdFilter):
-    """The days of the chosen seminar (of every seminar, named with it, when none is chosen)."""
-
-    title = _("workshop day")
-    parameter_name = "day"
-
-    def lookups(self, request, model_admin):
-        days = WorkshopDay.objects.select_related("seminar").order_by("seminar__starts_at", "date")
-        seminar_id = _chosen_seminar_id(request)
-        if seminar_id is not None:
-            return [(day.pk, day.label) for day in days.filter(seminar_id=seminar_id)]
-        return [(day.pk, f"{day.seminar.title}: {day.label}") for day in days]
-
-    def queryset(self, request, queryset):
-        day_id = self.selected_id()
-        return queryset if day_id is None else queryset.filter(workshop_day_id=day_id)
-
-
-class SessionFilter(_IdFilter):
-    """People who picked one break-out session (an EXISTS, so no row is listed twice)."""
-
-    title = _("break-out session")
-    parameter_name = "session"
-
-    def lookups(self, request, model_admin):
-        sessions = BreakoutSession.objects.select_related("day__seminar").order_by(
-            "day__seminar__starts_at", "day__date", "starts_at", "topic"
-        )
-        seminar_id = _chosen_seminar_id(request)
-        if seminar_id is not None:
-            sessions = sessions.filter(day__seminar_id=seminar_id)
-        day_id = _as_id(request.GET.get(WorkshopDayFilter.parameter_name))
-        if day_id is not None:
-            sessions = sessions.filter(day_id=day_id)
-        return [
-            (
-                session.pk,
-                f"{session.day.label}: {session.topic}"
-                if seminar_id is not None
-                else f"{session.day.seminar.title}, {session.day.label}: {session.topic}",
-            )
-            for session in sessions
-        ]
-
-    def queryset(self, request, queryset):
-        session_id = self.selected_id()
-        if session_id is None:
-            return queryset
-        picked = RegistrationSession.objects.filter(
-            registration=OuterRef("pk"), session_id=session_id
-        )
-        return queryset.filter(Exists(picked))
-
-
-class CheckedInFilter(admin.SimpleListFilter):
-    title = _("checked in")
-    parameter_name = "checked_in"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(checked_in_at__isnull=self.value() == "no")
-        return queryset
+# Where save_model leaves a service's refusal for the response (the admin saves, then answers).
+REFUSAL_ATTRIBUTE = "_registration_refusal"
 
 
 def _each_apply(request, registrations, use_case: Callable[[Registration], object]) -> int:
@@ -131,61 +64,6 @@ def _each_apply(request, registrations, use_case: Callable[[Registration], objec
         else:
             done += 1
     return done
-
-
-class SessionPickInline(ReadOnlyInline):
-    model = RegistrationSession
-    verbose_name_plural = _("break-out sessions")
-    fields = ["session", "room", "time"]
-    readonly_fields = fields
-    extra = 0
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("session__day")
-            .order_by("session__starts_at", "session__topic")
-        )
-
-    @admin.display(description=_("room"))
-    def room(self, pick):
-        return pick.session.room
-
-    @admin.display(description=_("time"))
-    def time(self, pick):
-        starts = timezone.localtime(pick.session.starts_at)
-        ends = timezone.localtime(pick.session.ends_at)
-        start, end = (formats.time_format(t, "TIME_FORMAT") for t in (starts, ends))
-        return f"{formats.date_format(starts, 'SHORT_DATE_FORMAT')} {start}–{end}"
-
-
-class HistoryInline(ReadOnlyInline):
-    model = RegistrationChange
-    fields = ["at", "action", "actor", "detail"]
-    readonly_fields = fields
-    extra = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-
-class CheckInInline(ReadOnlyInline):
-    model = CheckIn
-    fields = ["date", "at", "by"]
-    readonly_fields = fields
-    extra = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by")
-
-
-class OutboundEmailInline(ReadOnlyInline):
-    model = OutboundEmail
-    fields = ["kind", "to", "created_at", "sent_at", "attempts", "last_error"]
-    readonly_fields = fields
-    ordering = ["created_at", "pk"]
-    extra = 0
 
 
 class MoveForm(forms.Form):
@@ -213,6 +91,9 @@ class MoveForm(forms.Form):
 class RegistrationForm(forms.ModelForm):
     """The person's details; R6 (one active registration per e-mail) refused as a form error."""
 
+    class Meta:
+        widgets = {"language": forms.Select(choices=settings.LANGUAGES)}
+
     def clean_email(self):
         email = self.cleaned_data["email"]
         registration = self.instance
@@ -236,16 +117,16 @@ class RegistrationForm(forms.ModelForm):
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
     form = RegistrationForm
+    # What staff scan a list for, narrow enough for 1,366 px beside the filters: the e-mail is
+    # searched for and on each registration's page, the seminar a column only while it varies.
     list_display = [
-        "confirmation_code",
+        "code",
         "name",
-        "email",
         "company_display",
-        "seminar",
         "workshop_day",
         "status",
         "checked_in",
-        "created_at",
+        "registered",
     ]
     list_filter = [
         "seminar",
@@ -255,7 +136,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         ("company__business_type", admin.ChoicesFieldListFilter),
         "company__country",
         CheckedInFilter,
-        "language",
+        LanguageFilter,
     ]
     list_select_related = ["seminar", "company", "workshop_day"]
     search_fields = [
@@ -271,6 +152,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "created_at"
     list_per_page = 100
+    change_list_template = "admin/events/registration/change_list.html"
     # No raw_id_fields for the company: it holds a seat, so it is read-only (see the docstring)
     # and the form never renders a list of every partner.
     readonly_fields = [
@@ -315,6 +197,10 @@ class RegistrationAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    class Media:
+        css = {"all": ["css/admin-registrations.css"]}
+
     inlines = [
         SessionPickInline,
         RegistrationAnswerInline,
@@ -325,6 +211,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     actions = [
         "cancel_action",
         "move_action",
+        "waitlist_promote_action",
         "check_in_action",
         "confirmation_resend_action",
         "link_revoke_action",
@@ -341,6 +228,43 @@ class RegistrationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # registrations are made through the registration service
 
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if chosen_seminar_id(request) is None and Seminar.objects.count() > 1:
+            columns.insert(columns.index("workshop_day"), "seminar")
+        return columns
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["history_start"] = registration_history_start(registration=obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change):
+        """The person's details, through the service that records the change in the history."""
+        try:
+            changes.registration_details_update(
+                registration=obj,
+                details={name: form.cleaned_data[name] for name in form.changed_data},
+                actor=request.user,
+            )
+        except DomainError as exc:
+            # The form checked the e-mail; only a registration made since can get here.
+            setattr(request, REFUSAL_ATTRIBUTE, exc.message)
+
+    def log_change(self, request, obj, message):
+        if not hasattr(request, REFUSAL_ATTRIBUTE):
+            return super().log_change(request, obj, message)
+        return None
+
+    def response_change(self, request, obj):
+        refusal = getattr(request, REFUSAL_ATTRIBUTE, None)
+        if refusal is None:
+            return super().response_change(request, obj)
+        self.message_user(
+            request, _("Nothing was saved: %(refusal)s") % {"refusal": refusal}, messages.ERROR
+        )
+        return HttpResponseRedirect(request.path)
+
     def has_delete_permission(self, request, obj=None):
         return False  # deleting would leave the seat counted; cancellation frees it
 
@@ -348,6 +272,10 @@ class RegistrationAdmin(admin.ModelAdmin):
         return request.user.has_perm("events.add_checkin")
 
     # --- Columns ---------------------------------------------------------------------------
+
+    @admin.display(description=_("code"), ordering="confirmation_code")
+    def code(self, registration):
+        return registration.confirmation_code
 
     @admin.display(description=_("name"), ordering="last_name")
     def name(self, registration):
@@ -357,6 +285,15 @@ class RegistrationAdmin(admin.ModelAdmin):
     def company_display(self, registration):
         company = registration.company
         return f"{company.legal_name} ({company.account_number})"
+
+    @admin.display(description=_("registered"), ordering="created_at")
+    def registered(self, registration):
+        moment = timezone.localtime(registration.created_at)
+        return format_html(
+            "{}<br>{}",
+            formats.date_format(moment, "SHORT_DATE_FORMAT"),
+            formats.time_format(moment, "TIME_FORMAT"),
+        )
 
     @admin.display(description=_("checked in"), boolean=True, ordering="checked_in_at")
     def checked_in(self, registration):
@@ -460,6 +397,34 @@ class RegistrationAdmin(admin.ModelAdmin):
             list(Registration.objects.filter(pk__in=waiting, status=RegistrationStatus.CONFIRMED)),
         )
 
+    @admin.action(description=_("Promote from the wait-list"), permissions=["change"])
+    def waitlist_promote_action(self, request, queryset):
+        """The chosen people, whatever their place in the wait-list: staff settling exceptions."""
+        promotions = []
+        _each_apply(
+            request,
+            queryset.select_related("seminar").order_by(
+                F("waitlisted_at").asc(nulls_last=True), "pk"
+            ),
+            lambda registration: promotions.append(
+                waitlist_promote_registration(registration=registration, actor=request.user)
+            ),
+        )
+        _promoted_report(request, [promotion.registration for promotion in promotions])
+        for promotion in promotions:
+            if promotion.dropped_sessions:
+                messages.warning(
+                    request,
+                    _(
+                        "%(registration)s: no seat was left in %(sessions)s, so that pick was "
+                        "dropped; the e-mail says so."
+                    )
+                    % {
+                        "registration": promotion.registration,
+                        "sessions": "; ".join(promotion.dropped_sessions),
+                    },
+                )
+
     @admin.action(description=_("Check in (today)"), permissions=["checkin"])
     def check_in_action(self, request, queryset):
         done = _each_apply(
@@ -524,6 +489,7 @@ class CheckInAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Who came in, when, and who let them in; made by the check-in page, never edited."""
 
     list_display = ["code", "name", "company", "day", "time", "by_whom"]
+    change_list_template = "admin/events/checkin/change_list.html"
     list_filter = ["registration__seminar", ("date", admin.AllValuesFieldListFilter)]
     list_select_related = ["registration__company", "by"]
     search_fields = [

@@ -6,18 +6,21 @@ transaction, so that a counter always equals the rows it counts.
 
 import re
 
+import nested_admin
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ctpat.admin_inlines import UntitledRowsMixin
 from events import badges, capacity, reports, roster
 from events.admin.common import _promoted_report
 from events.admin.questions import SeminarQuestionInline
@@ -27,6 +30,9 @@ from events.waitlist import waitlist_promote
 
 # The seat limits that only events.capacity may set on a saved row.
 CAPACITY_FIELDS = ("capacity", "per_company_limit")
+# The managers' own: the people's contact details (roster, badges), and a seminar's figures.
+EXPORT_ROSTER = "events.export_roster"
+VIEW_REPORTS = "events.view_reports"
 # A workshop day's id in a query string; anything else is a 404 before any query.
 DAY_ID = re.compile(r"[0-9]{1,9}")
 
@@ -89,9 +95,13 @@ def capacity_save(request, obj, *, changed: list[str]) -> None:
     if seat_changes:
         try:
             if isinstance(obj, Seminar):
-                promoted = capacity.seminar_capacity_set(seminar=obj, **seat_changes)
+                promoted = capacity.seminar_capacity_set(
+                    seminar=obj, actor=request.user, **seat_changes
+                )
             elif isinstance(obj, WorkshopDay):
-                promoted = capacity.workshop_day_capacity_set(day=obj, **seat_changes)
+                promoted = capacity.workshop_day_capacity_set(
+                    day=obj, actor=request.user, **seat_changes
+                )
             else:
                 capacity.session_capacity_set(session=obj, **seat_changes)
                 promoted = []
@@ -116,36 +126,75 @@ class CapacityAdminMixin:
     def save_formset(self, request, form, formset, change):
         if formset.model not in (WorkshopDay, BreakoutSession):
             return super().save_formset(request, form, formset, change)
-        formset.save(commit=False)
+        # The forms' own instances, with the values typed in: django-nested-admin lists a copy
+        # read from the database in ``changed_objects``.
+        typed = {obj.pk: obj for obj in formset.save(commit=False) if obj.pk}
         for obj in formset.deleted_objects:
             obj.delete()
         for obj in formset.new_objects:
             obj.save()
         for obj, changed in formset.changed_objects:
-            capacity_save(request, obj, changed=changed)
+            capacity_save(request, typed.get(obj.pk, obj), changed=changed)
         formset.save_m2m()
 
 
-class WorkshopDayInline(admin.TabularInline):
-    model = WorkshopDay
-    form = CapacityForm
-    extra = 0
-    fields = ["label", "label_es", "date", "capacity", "confirmed_count"]
-    readonly_fields = ["confirmed_count"]
-    show_change_link = True
+class BreakoutSessionInline(UntitledRowsMixin, nested_admin.NestedTabularInline):
+    """A session a line: the browser's own date-and-time fields, the description on its page."""
 
-
-class BreakoutSessionInline(admin.TabularInline):
     model = BreakoutSession
     form = CapacityForm
     extra = 0
-    fields = ["topic", "topic_es", "room", "starts_at", "ends_at", "capacity", "confirmed_count"]
+    fields = [
+        "topic",
+        "topic_es",
+        "room",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "description_link",
+    ]
+    # Each session's confirmed seats are in "Seats at a glance" above, beside its capacity.
+    readonly_fields = ["description_link"]
+    formfield_overrides = {
+        models.DateTimeField: {
+            "form_class": forms.DateTimeField,
+            "widget": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+    }
+    classes = [*UntitledRowsMixin.classes, "session-rows"]
+    is_sortable = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("day")  # each row's title names it
+
+    @admin.display(description=_("details"))
+    def description_link(self, session: BreakoutSession) -> str:
+        if session.pk is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:events_breakoutsession_change", args=[session.pk]),
+            _("Edit") if session.description else _("Add"),
+        )
+
+
+class WorkshopDayInline(nested_admin.NestedStackedInline):
+    """Each day with its break-out sessions, all edited on the seminar's page."""
+
+    model = WorkshopDay
+    form = CapacityForm
+    extra = 0
+    fields = [("label", "label_es"), ("date", "capacity", "confirmed_count")]
     readonly_fields = ["confirmed_count"]
     show_change_link = True
+    is_sortable = False
+    inlines = [BreakoutSessionInline]
 
 
 @admin.register(Seminar)
-class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
+class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
     form = CapacityForm
     list_display = [
         "title",
@@ -204,11 +253,11 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        may_read = request.user.has_perm("events.view_registration")
+        may_export = request.user.has_perm(EXPORT_ROSTER)
         extra_context = {
-            "can_export_roster": may_read,
-            "can_print_badges": may_read,
-            "can_see_reports": may_read and request.user.has_perm("events.view_seminar"),
+            "can_export_roster": may_export,
+            "can_print_badges": may_export,
+            "can_see_reports": request.user.has_perm(VIEW_REPORTS),
             "can_check_in": request.user.has_perm("events.add_checkin"),
             **(extra_context or {}),
         }
@@ -218,10 +267,13 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
         if obj is not None and obj.pk:
             context["capacity"] = reports.capacity_overview(seminar=obj)
             context["badge_days"] = list(obj.days.order_by("date", "pk"))
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        # By keyword: django-nested-admin's override takes ``obj`` as its third argument.
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
 
-    def _report_seminar(self, request, pk, *, perms=("view_seminar", "view_registration")):
-        if not all(request.user.has_perm(f"events.{perm}") for perm in perms):
+    def _report_seminar(self, request, pk, *, permission: str = VIEW_REPORTS) -> Seminar:
+        if not request.user.has_perm(permission):
             raise PermissionDenied
         return get_object_or_404(Seminar, pk=pk)
 
@@ -265,7 +317,7 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
 
     def badges_view(self, request, pk):
         """Print-ready badges of the confirmed people; ``?day=<id>`` for one workshop day."""
-        seminar = self._report_seminar(request, pk, perms=("view_registration",))
+        seminar = self._report_seminar(request, pk, permission=EXPORT_ROSTER)
         day = None
         if "day" in request.GET:
             day_id = request.GET["day"]
@@ -284,9 +336,7 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
 
     def roster_view(self, request, pk):
         """The roster as CSV; ``?excel=1`` adds a BOM, ``?status=all`` the wait-listed too."""
-        if not request.user.has_perm("events.view_registration"):
-            raise PermissionDenied
-        seminar = get_object_or_404(Seminar, pk=pk)
+        seminar = self._report_seminar(request, pk, permission=EXPORT_ROSTER)
         excel = request.GET.get("excel") == "1"
         content = roster.roster_csv(
             seminar=seminar,
@@ -302,7 +352,7 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
     def waitlist_promote_action(self, request, queryset):
         for seminar in queryset:
             with transaction.atomic():
-                promoted = waitlist_promote(seminar=seminar)
+                promoted = waitlist_promote(seminar=seminar, actor=request.user)
             if promoted:
                 _promoted_report(request, promoted)
             else:
@@ -317,7 +367,7 @@ class SeminarAdmin(CapacityAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WorkshopDay)
-class WorkshopDayAdmin(CapacityAdminMixin, admin.ModelAdmin):
+class WorkshopDayAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
     form = CapacityForm
     list_display = ["label", "seminar", "date", "capacity", "confirmed_count"]
     list_filter = ["seminar"]

@@ -195,6 +195,15 @@ class Browser:
             "return document.documentElement.scrollWidth - window.innerWidth"
         )
 
+    def text_lines(self, css: str) -> int:
+        """How many lines the element's text takes."""
+        return self.driver.execute_script(
+            "const range = document.createRange();"
+            "range.selectNodeContents(arguments[0]);"
+            "return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size",
+            self.find(css),
+        )
+
     def in_viewport(self, element: WebElement) -> bool:
         return self.driver.execute_script(
             "const r = arguments[0].getBoundingClientRect();"

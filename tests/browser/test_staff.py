@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 from selenium.webdriver.common.keys import Keys
 
 from events.models import CheckIn
@@ -23,6 +24,8 @@ def test_check_in_typed_code_then_loud_warning_on_second_scan(
     browser.log_in(username, password, next_path=path)
     # The field has focus at once, for a scanner that types and presses Enter.
     assert browser.focused_id() == "id_code"
+    # The button beside the wide field keeps "Check in" (and its Spanish) on one line.
+    assert browser.text_lines("#checkin-submit") == 1
 
     browser.press("door-0001")
     browser.loaded_after(lambda: browser.press(Keys.ENTER))
@@ -54,13 +57,17 @@ def test_check_in_typed_code_then_loud_warning_on_second_scan(
     browser.screenshot("check-in-refused")
 
 
-def test_admin_seminar_change_page_loads_for_manager(browser, seminar, staff_user):
-    username, password = staff_user(
+def _manager(staff_user) -> tuple[str, str]:
+    return staff_user(
         *Permission.objects.filter(content_type__app_label__in=("events", "ctpat")).values_list(
             "codename", flat=True
         ),
         username="manager",
     )
+
+
+def test_admin_seminar_change_page_loads_for_manager(browser, seminar, staff_user):
+    username, password = _manager(staff_user)
     path = reverse("admin:events_seminar_change", args=[seminar.pk])
     browser.log_in(username, password, next_path=path)
 
@@ -69,3 +76,30 @@ def test_admin_seminar_change_page_loads_for_manager(browser, seminar, staff_use
     assert browser.find_all("form#seminar_form [type=submit][name=_save]")
     assert not browser.find_all(".errornote")
     browser.screenshot("admin-seminar")
+
+
+def test_admin_seminar_page_adds_a_session_to_a_day_inline(browser, seminar, staff_user):
+    """The nested inlines' script runs under the site's content security policy."""
+    username, password = _manager(staff_user)
+    path = reverse("admin:events_seminar_change", args=[seminar.pk])
+    browser.log_in(username, password, next_path=path)
+    day = seminar.days.order_by("date", "pk").first()
+    assert len(browser.find_all("#days-0-sessions-group tbody.djn-item")) == 3
+
+    browser.find("#days-0-sessions-group a.djn-add-handler").click()
+
+    browser.type_into("#id_days-0-sessions-3-topic", "Security training and awareness")
+    browser.type_into("#id_days-0-sessions-3-room", "Room 7")
+    browser.type_into("#id_days-0-sessions-3-capacity", "40")
+    starts = f"{day.date.isoformat()}T15:00"
+    for name, value in (("starts_at", starts), ("ends_at", starts.replace("15:", "16:"))):
+        # The browser's own date-and-time field: its typed form depends on the browser's locale.
+        field = browser.find(f"#id_days-0-sessions-3-{name}")
+        browser.driver.execute_script("arguments[0].value = arguments[1]", field, value)
+    browser.click_and_load("form#seminar_form [type=submit][name=_continue]")
+
+    assert not browser.find_all(".errornote")
+    session = day.sessions.get(topic="Security training and awareness")
+    assert (session.room, session.capacity) == ("Room 7", 40)
+    assert timezone.localtime(session.starts_at).strftime("%H:%M") == "15:00"
+    browser.screenshot("admin-seminar-sessions")

@@ -1,9 +1,11 @@
 """The company admin: a list that stays cheap, search by account number or name, and a
 certification history that is added to, never rewritten."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -231,3 +233,14 @@ def test_manager_can_change_companies_desk_cannot_see_them(client, desk, manager
     assert client.get(CHANGELIST).status_code == 403
     client.force_login(manager)
     assert client.get(CHANGELIST).status_code == 200
+
+
+def test_company_history_rows_carry_no_title_line(admin_client):
+    company = _with_history(2)
+    body = admin_client.get(reverse("admin:ctpat_company_change", args=[company.pk])).content
+    fieldset = re.search(rb'<fieldset class="module ([^"]*)"[^>]*="certifications-heading"', body)
+    assert fieldset is not None
+    assert b"untitled-rows" in fieldset.group(1).split()
+    assert b'href="/static/css/admin-inlines.css"' in body
+    stylesheet = (settings.BASE_DIR / "static/css/admin-inlines.css").read_text()
+    assert "fieldset.untitled-rows tr.has_original td.original p {\n  display: none;" in stylesheet

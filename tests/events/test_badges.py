@@ -160,11 +160,11 @@ def test_badges_page_queries_do_not_grow_with_registrations(
 @pytest.mark.parametrize(
     ("perms", "expected"),
     [
-        pytest.param(["view_registration"], 200, id="view-registration"),
-        pytest.param(["view_seminar"], 403, id="seminar-only"),
+        pytest.param(["export_roster"], 200, id="export-roster"),
+        pytest.param(["view_seminar", "view_registration"], 403, id="viewing-is-not-enough"),
     ],
 )
-def test_badges_need_view_registration(staff_client, seminar, perms, expected):
+def test_badges_need_the_export_roster_permission(staff_client, seminar, perms, expected):
     assert staff_client(*perms).get(badges_url(seminar)).status_code == expected
 
 

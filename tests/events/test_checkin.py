@@ -125,8 +125,9 @@ def test_check_in_cancelled_refused_naming_who_and_when(
     with pytest.raises(RegistrationNotActive) as refused:
         registration_check_in(code=registration.confirmation_code, actor=desk, today=plenary)
 
-    message = str(refused.value.message)
-    assert message.startswith("Cancelled registration: cancelled by Manager on ")
+    cancelled = registration.changes.get(action=RegistrationAction.CANCELLED).at
+    when = formats.date_format(timezone.localtime(cancelled), "DATETIME_FORMAT")
+    assert refused.value.message == f"Cancelled registration: cancelled on {when} by Manager."
     assert not CheckIn.objects.exists()
 
 
@@ -135,7 +136,7 @@ def test_check_in_cancelled_by_registrant_refused(seminar, company, register, da
     registration = register(seminar, company)
     registration_cancel(registration=registration)
 
-    with pytest.raises(RegistrationNotActive, match="cancelled by the registrant on "):
+    with pytest.raises(RegistrationNotActive, match=r" by the registrant\.$"):
         registration_check_in(code=registration.confirmation_code, actor=desk, today=plenary)
 
 
@@ -144,7 +145,10 @@ def test_check_in_handed_over_refused_naming_colleague(seminar, company, registe
     registration = register(seminar, company)
     registration_substitute(registration=registration, **COLLEAGUE)
 
-    with pytest.raises(RegistrationNotActive, match="handed to Jorge Ramírez by the registrant"):
+    with pytest.raises(
+        RegistrationNotActive,
+        match=r"handed to Jorge Ramírez on .* by the registrant\. Only Jorge Ramírez's own code",
+    ):
         registration_check_in(code=registration.confirmation_code, actor=desk, today=plenary)
     colleague = Registration.objects.get(email=COLLEAGUE["email"])
     registration_check_in(code=colleague.confirmation_code, actor=desk, today=plenary)
@@ -374,9 +378,9 @@ def test_groups_hold_their_permissions():
         "view_checkin",
         "view_registration",
         "view_registrationanswer",
-        "view_seminar",
     ]
     codenames = set(managers.permissions.values_list("codename", flat=True))
+    assert {"export_roster", "view_reports"} <= codenames
     models = ["seminar", "registration", "checkin", "company", "certification"]
     for model in [*models, "seminarquestion", "registrationanswer"]:
         assert {f"{verb}_{model}" for verb in ("add", "change", "delete", "view")} <= codenames

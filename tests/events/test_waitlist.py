@@ -288,6 +288,32 @@ def test_waitlist_promote_when_staff_cancel(full_day, admin_user):
     assert list(holders[0].changes.values_list("action", "actor")) == [
         (RegistrationAction.CANCELLED, admin_user.pk)
     ]
+    assert list(waiting.changes.values_list("action", "actor")) == [
+        (RegistrationAction.PROMOTED, admin_user.pk)
+    ]
+
+
+def test_waitlist_promote_by_capacity_raise_records_the_staff_member(full_day, admin_user):
+    seminar, _holders, waiting = full_day
+
+    seminar_capacity_set(seminar=seminar, capacity=3, actor=admin_user)
+
+    assert list(waiting.changes.values_list("action", "actor")) == [
+        (RegistrationAction.PROMOTED, admin_user.pk)
+    ]
+
+
+def test_waitlist_promote_by_staff_move_records_the_staff_member(register, admin_user):
+    seminar = seminar_build(capacity=10, day_capacities=(2, 5))
+    tuesday, thursday = seminar.days.all()
+    mover, _stayer = _confirm(register, seminar, tuesday, 2)
+    waiting = _wait(register, seminar, tuesday, at=timezone.now())
+
+    registration_change(registration=mover, workshop_day_id=thursday.pk, actor=admin_user)
+
+    assert list(waiting.changes.values_list("action", "actor")) == [
+        (RegistrationAction.PROMOTED, admin_user.pk)
+    ]
 
 
 def test_waitlist_promote_when_seminar_capacity_raised(full_day):
