@@ -80,6 +80,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("events", "0008_spanish_texts")]
+    dependencies = [("events", "0011_roles_reports")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
