@@ -73,21 +73,25 @@ class ChoiceLabel(str):
 
     day_id: int | None = None
     title: str = ""
+    # "en" where the title is the English fallback of a text with no Spanish twin (WCAG 3.1.2).
+    title_lang: str | None = None
     detail: str = ""
     seats: str = ""
     full: bool = False
 
     @classmethod
-    def build(cls, *, day_id: int, title: str, detail: str = "", seats: str = "", full=False):
+    def build(
+        cls, *, day_id: int, title: str, title_lang=None, detail="", seats="", full=False
+    ) -> "ChoiceLabel":
         label = cls(" — ".join(part for part in (title, detail, seats) if part))
-        label.day_id, label.title, label.detail, label.seats, label.full = (
-            day_id,
-            title,
-            detail,
-            seats,
-            full,
-        )
+        label.day_id, label.title, label.title_lang = day_id, title, title_lang
+        label.detail, label.seats, label.full = detail, seats, full
         return label
+
+
+def choice_title(titled, field: str) -> dict:
+    """``title`` and ``title_lang`` of a choice named by a staff-entered text (a day, a topic)."""
+    return {"title": titled.localized(field), "title_lang": titled.fallback_language(field)}
 
 
 # Any id beyond a 64-bit integer is tampering; SQLite would raise OverflowError on it (a 500).
@@ -148,7 +152,7 @@ def seats_left_text(*, remaining: int, capacity: int, waitlist: bool = True) -> 
 def day_label(day: WorkshopDay) -> ChoiceLabel:
     return ChoiceLabel.build(
         day_id=day.pk,
-        title=day.localized("label"),
+        **choice_title(day, "label"),
         detail=weekday_date(day.date, "MONTH_DAY_FORMAT"),
         seats=seats_left_text(remaining=day.remaining, capacity=day.capacity),
         full=day.remaining <= 0,
@@ -160,7 +164,7 @@ def session_label(session: BreakoutSession) -> ChoiceLabel:
     starts_at, ends_at = localtime(session.starts_at), localtime(session.ends_at)
     return ChoiceLabel.build(
         day_id=session.day_id,
-        title=session.localized("topic"),
+        **choice_title(session, "topic"),
         detail=_t("%(start)s–%(end)s, %(room)s")
         % {
             "start": time_format(starts_at, "TIME_FORMAT"),
@@ -254,7 +258,7 @@ class ProgramForm(forms.Form):
         session_field.choices = functools.cache(
             lambda: [
                 (
-                    ChoiceLabel.build(day_id=day.pk, title=day.localized("label")),
+                    ChoiceLabel.build(day_id=day.pk, **choice_title(day, "label")),
                     [(s.pk, session_label(s)) for s in day.sessions.all()],
                 )
                 for day in days

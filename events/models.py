@@ -75,6 +75,11 @@ class LocalizedTextsMixin:
             return getattr(self, f"{field}_es") or english
         return english
 
+    def fallback_language(self, field: str, language: str | None = None) -> str | None:
+        """``"en"`` where ``localized`` shows the English text to a Spanish reader, else None."""
+        spanish_missing = not getattr(self, f"{field}_es") and getattr(self, field)
+        return "en" if spanish_missing and _is_spanish(language or get_language()) else None
+
 
 class Seminar(LocalizedTextsMixin, CountedModel):
     title = models.CharField(_("title"), max_length=200)
