@@ -426,15 +426,17 @@ class RegistrationForm(PersonForm, ProgramForm):
 def question_field(question: SeminarQuestion, *, language: str | None) -> forms.Field:
     """The form field that asks one of the seminar's questions, worded in ``language``."""
     common = {
-        "label": question.label(language),
-        # Staff wrote it: shown as text, never as HTML.
-        "help_text": escape(question.help(language)),
+        "label": _question_text(question, "label", language),
+        "help_text": _question_text(question, "help", language),
         "required": question.required,
     }
     invalid_choice = {"invalid_choice": _("Choose one of the options offered.")}
     if question.kind == QuestionKind.CHOICE:
+        options_lang = question.fallback_language("options", language)
         return forms.ChoiceField(
             choices=[("", "—"), *question.options(language)],
+            # An <option> cannot hold markup: the list as a whole says it is in English.
+            widget=forms.Select(attrs={"lang": options_lang} if options_lang else None),
             error_messages=invalid_choice,
             **common,
         )
@@ -447,3 +449,10 @@ def question_field(question: SeminarQuestion, *, language: str | None) -> forms.
             **common,
         )
     return TextField(max_length=ANSWER_MAX_LENGTH, **common)
+
+
+def _question_text(question: SeminarQuestion, field: str, language: str | None) -> str:
+    """Staff wrote it: shown as text, never as HTML; an English fallback is marked as English."""
+    text = getattr(question, field)(language)
+    fallback = question.fallback_language(field, language)
+    return format_html('<span lang="{}">{}</span>', fallback, text) if fallback else escape(text)

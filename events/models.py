@@ -514,6 +514,13 @@ class SeminarQuestion(models.Model):
     def help(self, language: str | None = None) -> str:
         return self.help_es if _is_spanish(language) and self.help_es else self.help_en
 
+    def fallback_language(self, field: str, language: str | None = None) -> str | None:
+        """``"en"`` where ``field`` (label, help, options) shows its English to a Spanish reader."""
+        english, spanish = getattr(self, f"{field}_en"), getattr(self, f"{field}_es")
+        if field == "options" and len(option_lines(spanish)) != len(option_lines(english)):
+            spanish = ""
+        return "en" if english and not spanish and _is_spanish(language) else None
+
     @property
     def option_keys(self) -> list[str]:
         """The English options: the values stored as answers."""
