@@ -36,13 +36,6 @@ SOURCES = ["ctpat", "events", "templates", "manage.py"]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdrf]|%%|\{\w*\}")
 
 
-@pytest.fixture(autouse=True)
-def _language_restored():
-    """A request with Accept-Language: es leaves Spanish active in this thread: not for others."""
-    yield
-    translation.deactivate()
-
-
 def _catalogue() -> polib.POFile:
     return polib.pofile(str(PO_PATH))
 
