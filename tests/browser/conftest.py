@@ -53,7 +53,11 @@ CHROMIUM_FLAGS = (
     # Bootstrap scrolls smoothly otherwise, and a click lands where the element no longer is.
     "--force-prefers-reduced-motion",
 )
+# The sizes every browser test runs at; ZOOMED adds a 1280x900 desktop window at 200 % and at
+# 400 % zoom (640 and 320 CSS px wide: WCAG 1.4.4 and 1.4.10), for the tests that ask for them.
 VIEWPORTS = {"desktop": (1280, 900), "phone": (375, 812)}
+ZOOMED = {"zoom-200": (640, 450), "zoom-400": (320, 225)}
+SIZES = VIEWPORTS | ZOOMED
 # The languages every browser test runs in.
 LANGUAGES = ["en", "es"]
 WAIT_SECONDS = 10
@@ -100,6 +104,7 @@ def language(request) -> str:
 
 @pytest.fixture(params=list(VIEWPORTS))
 def viewport(request) -> str:
+    """``desktop`` and ``phone``; a test may ask for a ``ZOOMED`` size with ``parametrize``."""
     return request.param
 
 
@@ -195,6 +200,19 @@ class Browser:
             "return document.documentElement.scrollWidth - window.innerWidth"
         )
 
+    def sticking_out(self) -> list[str]:
+        """The elements reaching past the window's right edge: what makes a page scroll sideways."""
+        return self.driver.execute_script(
+            "const out = [];"
+            "for (const e of document.body.querySelectorAll('*')) {"
+            "  const r = e.getBoundingClientRect();"
+            "  if (r.width && r.right > window.innerWidth + 0.5)"
+            "    out.push(e.tagName + (e.id ? '#' + e.id : '') + '.' + e.classList.value"
+            "      + ' right=' + Math.round(r.right));"
+            "}"
+            "return out.slice(0, 8)"
+        )
+
     def in_viewport(self, element: WebElement) -> bool:
         return self.driver.execute_script(
             "const r = arguments[0].getBoundingClientRect();"
@@ -209,7 +227,7 @@ class Browser:
         Path(folder).mkdir(parents=True, exist_ok=True)
         # The whole page, not only the window: stretch the viewport to the page's height.
         height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        width, window_height = VIEWPORTS[self.viewport]
+        width, window_height = SIZES[self.viewport]
         self.viewport_set(width, max(window_height, height))
         self.driver.save_screenshot(str(Path(folder) / f"{name}-{self.viewport}.png"))
         self.viewport_set(width, window_height)
@@ -308,7 +326,7 @@ def gettext_in(language: str, message: str) -> str:
 
 @pytest.fixture
 def browser(driver, live_server, transactional_db, language, viewport) -> Browser:
-    width, height = VIEWPORTS[viewport]
+    width, height = SIZES[viewport]
     page = Browser(driver, base_url=live_server.url, language=language, viewport=viewport)
     page.viewport_set(width, height)
     driver.delete_all_cookies()
