@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone, translation
+from django_otp.oath import totp
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
@@ -272,12 +273,19 @@ class Browser:
     def registration_submit(self) -> None:
         self.click_and_load("#registration-form [type=submit]")
 
-    def log_in(self, username: str, password: str, *, next_path: str) -> None:
-        """Sign in through the admin's login page, as staff do, and land on ``next_path``."""
+    def log_in(self, username: str, password: str, *, next_path: str, device=None) -> None:
+        """Sign in through the admin's login page, as staff do, and land on ``next_path``.
+
+        With a TOTP ``device`` (``STAFF_OTP_REQUIRED`` on), the code its authenticator app
+        would show now goes into the login form's code field as well.
+        """
         self.get(next_path)
         if "/admin/login/" in self.path:
             self.type_into("#id_username", username)
             self.type_into("#id_password", password)
+            if device is not None:
+                code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+                self.type_into("#id_otp_token", f"{code:0{device.digits}d}")
             self.loaded_after(lambda: self.press(Keys.ENTER))
         assert self.path == next_path
 
