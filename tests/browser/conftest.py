@@ -167,14 +167,16 @@ class Browser:
         """Send keys to whatever has focus, as a keyboard would."""
         self.focused.send_keys(*keys)
 
-    def tab_to(self, element_id: str, *, limit: int = 40) -> WebElement:
-        """Press Tab until ``element_id`` has focus; each stop must show where focus is."""
+    def tab_to(self, target: str | WebElement, *, limit: int = 40) -> WebElement:
+        """Press Tab until ``target`` (an element or its id) has focus; each stop must show
+        where focus is."""
+        element = self.find(f"#{target}") if isinstance(target, str) else target
         for _ in range(limit):
             self.press(Keys.TAB)
-            if self.focused_id() == element_id:
-                return self.focused
+            if self.focused == element:
+                return element
             assert self.focus_visible(), f"no visible focus on {self.describe_focused()}"
-        raise AssertionError(f"Tab never reached #{element_id}")
+        raise AssertionError(f"Tab never reached {target}")
 
     def describe_focused(self) -> str:
         return self.driver.execute_script(
