@@ -120,6 +120,26 @@ def test_catalogue_compiled_mo_matches_po():
     assert compiled == _translations(_catalogue())
 
 
+# Spanish that assumes the reader's (or a colleague's) gender, as the audit found it; the
+# catalogue says "Su inscripción está confirmada", "Le damos la bienvenida", "otra persona".
+_GENDERED = re.compile(
+    r"\b(?:está|queda|quedó)\s+(?:usted\s+)?inscrit[oa]s?\b"  # "Usted está inscrito"
+    r"|^Inscrit[oa]\b"  # a label: "Inscrito (confirmado)"
+    r"|¡Bienvenid[oa]|\bEstimad[oa]\b|\bQuerid[oa]\b"  # greetings
+    r"|\bestá\s+segur[oa]\b"  # "no está seguro de que…"
+    r"|\b(?:[Uu]n|[Uu]na|[Ee]l|[Ll]a)\s+colega\b"  # "ceder su lugar a un colega"
+)
+
+
+def test_catalogue_spanish_does_not_assume_gender():
+    gendered = []
+    for entry in _catalogue():
+        for spanish in (entry.msgstr, *entry.msgstr_plural.values()):
+            if spanish and _GENDERED.search(spanish):
+                gendered.append(spanish)
+    assert gendered == []
+
+
 def test_catalogue_used_by_django():
     with translation.override("es"):
         assert translation.gettext("Register") == "Registrarse"
@@ -233,7 +253,10 @@ def test_pages_registration_and_management_in_spanish(client, spanish_seminar, c
 
     confirmation = client.get(response["Location"], **headers)
     _assert_spanish(
-        confirmation, "Usted está inscrito", f"Tema en español {session.pk}", "Su enlace privado"
+        confirmation,
+        "Su inscripción está confirmada",
+        f"Tema en español {session.pk}",
+        "Su enlace privado",
     )
     cancel_url = reverse("events:registration_cancel", args=[registration.manage_token])
     _assert_spanish(client.get(cancel_url, **headers), "¿Cancelar su inscripción?")
