@@ -263,7 +263,9 @@ def test_pages_registration_and_management_in_spanish(client, spanish_seminar, c
     change_url = reverse("events:registration_change", args=[registration.manage_token])
     _assert_spanish(client.get(change_url, **headers), "Cambiar el día de talleres o las sesiones")
     substitute_url = reverse("events:registration_substitute", args=[registration.manage_token])
-    _assert_spanish(client.get(substitute_url, **headers), "Ceder su lugar a un colega")
+    _assert_spanish(
+        client.get(substitute_url, **headers), "Ceder su lugar a otra persona de su empresa"
+    )
 
     cancelled = client.post(cancel_url, **headers, follow=True)
     _assert_spanish(cancelled, "Esta inscripción se canceló")
