@@ -7,11 +7,12 @@ failure) for a person to judge.
 """
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import OperationalError
+from django.db.backends.utils import CursorWrapper
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,6 @@ from selenium.webdriver.common.keys import Keys
 
 from ctpat.enums import CertificationStatus
 from events.changes import registration_cancel
-from events.models import Seminar
 from tests.browser.conftest import PERSON, axe_violations, seminar_running
 from tests.factories import CompanyFactory, RegistrationFactory, SeminarFactory
 
@@ -167,12 +167,11 @@ def _too_many_attempts(browser, seminar, company, register, staff_user):
 
 
 def _database_unavailable(browser, seminar, company, register, staff_user):
-    """The live server's queries fail while this test holds a write on the seminars' table
-    (SQLite's shared in-memory test database answers "table is locked" at once)."""
-    with transaction.atomic():
-        Seminar.objects.filter(pk=seminar.pk).update(capacity=F("capacity"))
+    """Every query fails while the page loads, as when PostgreSQL restarts under a request."""
+    lost = OperationalError("server closed the connection unexpectedly")
+    with mock.patch.object(CursorWrapper, "execute", side_effect=lost):
         browser.get(reverse("events:seminar_list"))
-    assert browser.find_all("[data-database-fault]")
+    assert browser.find_all("[data-database-fault='unavailable']")
 
 
 def _not_found(browser, seminar, company, register, staff_user):
