@@ -23,7 +23,7 @@ from events.exceptions import (
     WrongDay,
 )
 from events.history import registration_log
-from events.models import CheckIn, Registration, RegistrationChange, Seminar
+from events.models import CheckIn, Registration, RegistrationChange, Seminar, WorkshopDay
 
 _NOT_CODE = re.compile(r"[\s\-]+")
 
@@ -33,6 +33,9 @@ class CheckInResult:
     registration: Registration
     check_in: CheckIn
     day_label: str
+    # The workshop day the person attends today (None on a plenary day): the page shows its
+    # label in the reader's language.
+    workshop_day: WorkshopDay | None = None
 
 
 def confirmation_code_normalize(code: str) -> str:
@@ -71,7 +74,12 @@ def registration_check_in(
             actor=actor,
             detail=day_label,
         )
-    return CheckInResult(registration=registration, check_in=check_in, day_label=day_label)
+    return CheckInResult(
+        registration=registration,
+        check_in=check_in,
+        day_label=day_label,
+        workshop_day=_workshop_day_today(registration, today=today),
+    )
 
 
 def _require_may_enter(registration: Registration, *, seminar: Seminar, today: date) -> None:
@@ -138,9 +146,14 @@ def _not_active_message(registration: Registration) -> str:
     return _t("Cancelled registration: cancelled on %(when)s by %(who)s.") % values
 
 
-def _day_label(registration: Registration, *, today: date) -> str:
+def _workshop_day_today(registration: Registration, *, today: date) -> WorkshopDay | None:
     day = registration.workshop_day
-    if day is not None and day.date == today:
+    return day if day is not None and day.date == today else None
+
+
+def _day_label(registration: Registration, *, today: date) -> str:
+    day = _workshop_day_today(registration, today=today)
+    if day is not None:
         return day.label
     return _t("Plenary, %(date)s") % {"date": _date(today)}
 

@@ -73,21 +73,25 @@ class ChoiceLabel(str):
 
     day_id: int | None = None
     title: str = ""
+    # "en" where the title is the English fallback of a text with no Spanish twin (WCAG 3.1.2).
+    title_lang: str | None = None
     detail: str = ""
     seats: str = ""
     full: bool = False
 
     @classmethod
-    def build(cls, *, day_id: int, title: str, detail: str = "", seats: str = "", full=False):
+    def build(
+        cls, *, day_id: int, title: str, title_lang=None, detail="", seats="", full=False
+    ) -> "ChoiceLabel":
         label = cls(" — ".join(part for part in (title, detail, seats) if part))
-        label.day_id, label.title, label.detail, label.seats, label.full = (
-            day_id,
-            title,
-            detail,
-            seats,
-            full,
-        )
+        label.day_id, label.title, label.title_lang = day_id, title, title_lang
+        label.detail, label.seats, label.full = detail, seats, full
         return label
+
+
+def choice_title(titled, field: str) -> dict:
+    """``title`` and ``title_lang`` of a choice named by a staff-entered text (a day, a topic)."""
+    return {"title": titled.localized(field), "title_lang": titled.fallback_language(field)}
 
 
 _ID_PATTERN = re.compile(r"^[0-9]{1,18}$")
@@ -161,7 +165,7 @@ def seats_left_text(*, remaining: int, capacity: int, waitlist: bool = True) -> 
 def day_label(day: WorkshopDay) -> ChoiceLabel:
     return ChoiceLabel.build(
         day_id=day.pk,
-        title=day.localized("label"),
+        **choice_title(day, "label"),
         detail=weekday_date(day.date, "MONTH_DAY_FORMAT"),
         seats=seats_left_text(remaining=day.remaining, capacity=day.capacity),
         full=day.remaining <= 0,
@@ -173,7 +177,7 @@ def session_label(session: BreakoutSession) -> ChoiceLabel:
     starts_at, ends_at = localtime(session.starts_at), localtime(session.ends_at)
     return ChoiceLabel.build(
         day_id=session.day_id,
-        title=session.localized("topic"),
+        **choice_title(session, "topic"),
         detail=_t("%(start)s–%(end)s, %(room)s")
         % {
             "start": time_format(starts_at, "TIME_FORMAT"),
@@ -262,7 +266,7 @@ class ProgramForm(forms.Form):
         session_field.choices = functools.cache(
             lambda: [
                 (
-                    ChoiceLabel.build(day_id=day.pk, title=day.localized("label")),
+                    ChoiceLabel.build(day_id=day.pk, **choice_title(day, "label")),
                     [(s.pk, session_label(s)) for s in day.sessions.all()],
                 )
                 for day in days
@@ -430,15 +434,17 @@ class RegistrationForm(PersonForm, ProgramForm):
 def question_field(question: SeminarQuestion, *, language: str | None) -> forms.Field:
     """The form field that asks one of the seminar's questions, worded in ``language``."""
     common = {
-        "label": question.label(language),
-        # Staff wrote it: shown as text, never as HTML.
-        "help_text": escape(question.help(language)),
+        "label": _question_text(question, "label", language),
+        "help_text": _question_text(question, "help", language),
         "required": question.required,
     }
     invalid_choice = {"invalid_choice": _("Choose one of the options offered.")}
     if question.kind == QuestionKind.CHOICE:
+        options_lang = question.fallback_language("options", language)
         return forms.ChoiceField(
             choices=[("", "—"), *question.options(language)],
+            # An <option> cannot hold markup: the list as a whole says it is in English.
+            widget=forms.Select(attrs={"lang": options_lang} if options_lang else None),
             error_messages=invalid_choice,
             **common,
         )
@@ -451,3 +457,10 @@ def question_field(question: SeminarQuestion, *, language: str | None) -> forms.
             **common,
         )
     return TextField(max_length=ANSWER_MAX_LENGTH, **common)
+
+
+def _question_text(question: SeminarQuestion, field: str, language: str | None) -> str:
+    """Staff wrote it: shown as text, never as HTML; an English fallback is marked as English."""
+    text = getattr(question, field)(language)
+    fallback = question.fallback_language(field, language)
+    return format_html('<span lang="{}">{}</span>', fallback, text) if fallback else escape(text)

@@ -14,7 +14,11 @@ from events.forms import ChoiceLabel, PersonForm, ProgramForm, form_helper
 
 def _held(label: ChoiceLabel) -> ChoiceLabel:
     return ChoiceLabel.build(
-        day_id=label.day_id, title=label.title, detail=label.detail, seats=_t("your seat now")
+        day_id=label.day_id,
+        title=label.title,
+        title_lang=label.title_lang,
+        detail=label.detail,
+        seats=_t("your seat now"),
     )
 
 
@@ -23,7 +27,12 @@ def _no_waitlist(label: ChoiceLabel) -> ChoiceLabel:
     if not label.full:
         return label
     return ChoiceLabel.build(
-        day_id=label.day_id, title=label.title, detail=label.detail, seats=_t("full"), full=True
+        day_id=label.day_id,
+        title=label.title,
+        title_lang=label.title_lang,
+        detail=label.detail,
+        seats=_t("full"),
+        full=True,
     )
 
 

@@ -75,6 +75,11 @@ class LocalizedTextsMixin:
             return getattr(self, f"{field}_es") or english
         return english
 
+    def fallback_language(self, field: str, language: str | None = None) -> str | None:
+        """``"en"`` where ``localized`` shows the English text to a Spanish reader, else None."""
+        spanish_missing = not getattr(self, f"{field}_es") and getattr(self, field)
+        return "en" if spanish_missing and _is_spanish(language or get_language()) else None
+
 
 class Seminar(LocalizedTextsMixin, CountedModel):
     title = models.CharField(_("title"), max_length=200)
@@ -513,6 +518,13 @@ class SeminarQuestion(models.Model):
 
     def help(self, language: str | None = None) -> str:
         return self.help_es if _is_spanish(language) and self.help_es else self.help_en
+
+    def fallback_language(self, field: str, language: str | None = None) -> str | None:
+        """``"en"`` where ``field`` (label, help, options) shows its English to a Spanish reader."""
+        english, spanish = getattr(self, f"{field}_en"), getattr(self, f"{field}_es")
+        if field == "options" and len(option_lines(spanish)) != len(option_lines(english)):
+            spanish = ""
+        return "en" if english and not spanish and _is_spanish(language) else None
 
     @property
     def option_keys(self) -> list[str]:

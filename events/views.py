@@ -24,9 +24,11 @@ from events.models import Seminar
 REFUSED_STATUS = 422
 
 
-def refusal_add(form: forms.Form, exc: DomainError) -> None:
-    """Show a rule's refusal next to the field it concerns, or above the form."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+def refusal_add(form: forms.Form, exc: DomainError, *, default_field: str | None = None) -> None:
+    """Show a rule's refusal next to the field it concerns (else ``default_field``), or above
+    the form."""
+    field = exc.field or default_field
+    form.add_error(field if field in form.fields else None, exc.message)
 
 
 def _registration_state(seminar: Seminar) -> str:
@@ -114,9 +116,13 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
                 answers=form.answers(),
             )
         except DomainError as exc:
-            refusal_add(form, exc)
             if getattr(exc, "waitlist_offered", False):
                 form.offer_waitlist()
+                # A full seminar concerns no field of its own: the error goes with the way out,
+                # so that the summary's link takes a keyboard user to the wait-list checkbox.
+                refusal_add(form, exc, default_field="waitlist")
+            else:
+                refusal_add(form, exc)
         else:
             return redirect("events:registration_detail", token=registration.manage_token)
     return render(

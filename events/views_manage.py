@@ -28,7 +28,7 @@ from events.exceptions import CancellationClosed, RegistrationNotActive
 from events.forms_manage import RegistrationChangeForm, RegistrationSubstituteForm
 from events.models import Registration
 from events.views import REFUSED_STATUS, refusal_add
-from events.waitlist import waitlist_position
+from events.waitlist import waitlist_place, waitlist_position
 
 
 def private_page(view):
@@ -104,7 +104,7 @@ def registration_detail(request: HttpRequest, registration: Registration) -> Htt
         _context(
             registration,
             sessions=registration.sessions.order_by("starts_at", "topic"),
-            position=waitlist_position(registration=registration),
+            waitlist=waitlist_place(registration=registration),
             manage_link=settings.SITE_URL + request.path,
             substitute=registration.substituted_by,
         ),

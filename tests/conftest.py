@@ -21,6 +21,15 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _language_restored():
+    """A request with Accept-Language: es leaves Spanish active in this thread: not for others."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _staff_otp_and_rate_limits_off(settings):
     """``force_login`` sessions pass no two-factor step, and many tests post from one address:
     staff two-factor and rate limits are off unless a test turns them on (tests/ctpat)."""

@@ -36,13 +36,6 @@ SOURCES = ["ctpat", "events", "templates", "manage.py"]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdrf]|%%|\{\w*\}")
 
 
-@pytest.fixture(autouse=True)
-def _language_restored():
-    """A request with Accept-Language: es leaves Spanish active in this thread: not for others."""
-    yield
-    translation.deactivate()
-
-
 def _catalogue() -> polib.POFile:
     return polib.pofile(str(PO_PATH))
 
@@ -125,6 +118,26 @@ def test_catalogue_compiled_mo_matches_po():
     assert MO_PATH.is_file(), "run `manage.py compilemessages -l es` and commit the .mo"
     compiled = _translations(polib.mofile(str(MO_PATH)))
     assert compiled == _translations(_catalogue())
+
+
+# Spanish that assumes the reader's (or a colleague's) gender, as the audit found it; the
+# catalogue says "Su inscripción está confirmada", "Le damos la bienvenida", "otra persona".
+_GENDERED = re.compile(
+    r"\b(?:está|queda|quedó)\s+(?:usted\s+)?inscrit[oa]s?\b"  # "Usted está inscrito"
+    r"|^Inscrit[oa]\b"  # a label: "Inscrito (confirmado)"
+    r"|¡Bienvenid[oa]|\bEstimad[oa]\b|\bQuerid[oa]\b"  # greetings
+    r"|\bestá\s+segur[oa]\b"  # "no está seguro de que…"
+    r"|\b(?:[Uu]n|[Uu]na|[Ee]l|[Ll]a)\s+colega\b"  # "ceder su lugar a un colega"
+)
+
+
+def test_catalogue_spanish_does_not_assume_gender():
+    gendered = []
+    for entry in _catalogue():
+        for spanish in (entry.msgstr, *entry.msgstr_plural.values()):
+            if spanish and _GENDERED.search(spanish):
+                gendered.append(spanish)
+    assert gendered == []
 
 
 def test_catalogue_used_by_django():
@@ -240,14 +253,19 @@ def test_pages_registration_and_management_in_spanish(client, spanish_seminar, c
 
     confirmation = client.get(response["Location"], **headers)
     _assert_spanish(
-        confirmation, "Usted está inscrito", f"Tema en español {session.pk}", "Su enlace privado"
+        confirmation,
+        "Su inscripción está confirmada",
+        f"Tema en español {session.pk}",
+        "Su enlace privado",
     )
     cancel_url = reverse("events:registration_cancel", args=[registration.manage_token])
     _assert_spanish(client.get(cancel_url, **headers), "¿Cancelar su inscripción?")
     change_url = reverse("events:registration_change", args=[registration.manage_token])
     _assert_spanish(client.get(change_url, **headers), "Cambiar el día de talleres o las sesiones")
     substitute_url = reverse("events:registration_substitute", args=[registration.manage_token])
-    _assert_spanish(client.get(substitute_url, **headers), "Ceder su lugar a un colega")
+    _assert_spanish(
+        client.get(substitute_url, **headers), "Ceder su lugar a otra persona de su empresa"
+    )
 
     cancelled = client.post(cancel_url, **headers, follow=True)
     _assert_spanish(cancelled, "Esta inscripción se canceló")

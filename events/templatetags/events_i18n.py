@@ -4,6 +4,8 @@ from datetime import datetime
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -12,6 +14,31 @@ register = template.Library()
 def localized(obj, field: str) -> str:
     """``{{ seminar|localized:"title" }}``: the Spanish text for a Spanish reader, else English."""
     return obj.localized(field) if obj else ""
+
+
+@register.filter
+def localized_html(obj, field: str) -> SafeString:
+    """``localized`` as page text: an English fallback on a Spanish page is marked as English.
+
+    ``<span lang="en">`` lets a screen reader switch its voice for the English words (WCAG 3.1.2,
+    language of parts). Markup cannot stand in an attribute or in ``<title>``: use ``localized``.
+    """
+    if not obj:
+        return SafeString("")
+    text = obj.localized(field)
+    language = obj.fallback_language(field)
+    if language:
+        return format_html('<span lang="{}">{}</span>', language, text)
+    return conditional_escape(text)
+
+
+@register.filter
+def fallback_language(obj, field: str) -> str:
+    """``"en"`` where ``localized`` falls back to English for this reader, else ``""``.
+
+    For an element that holds the whole text, such as the program's paragraphs: ``lang="…"``.
+    """
+    return (obj.fallback_language(field) or "") if obj else ""
 
 
 @register.filter(expects_localtime=True)

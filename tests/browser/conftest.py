@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone, translation
+from django_otp.oath import totp
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
@@ -53,7 +54,11 @@ CHROMIUM_FLAGS = (
     # Bootstrap scrolls smoothly otherwise, and a click lands where the element no longer is.
     "--force-prefers-reduced-motion",
 )
+# The sizes every browser test runs at; ZOOMED adds a 1280x900 desktop window at 200 % and at
+# 400 % zoom (640 and 320 CSS px wide: WCAG 1.4.4 and 1.4.10), for the tests that ask for them.
 VIEWPORTS = {"desktop": (1280, 900), "phone": (375, 812)}
+ZOOMED = {"zoom-200": (640, 450), "zoom-400": (320, 225)}
+SIZES = VIEWPORTS | ZOOMED
 # The languages every browser test runs in.
 LANGUAGES = ["en", "es"]
 WAIT_SECONDS = 10
@@ -100,6 +105,7 @@ def language(request) -> str:
 
 @pytest.fixture(params=list(VIEWPORTS))
 def viewport(request) -> str:
+    """``desktop`` and ``phone``; a test may ask for a ``ZOOMED`` size with ``parametrize``."""
     return request.param
 
 
@@ -161,14 +167,16 @@ class Browser:
         """Send keys to whatever has focus, as a keyboard would."""
         self.focused.send_keys(*keys)
 
-    def tab_to(self, element_id: str, *, limit: int = 40) -> WebElement:
-        """Press Tab until ``element_id`` has focus; each stop must show where focus is."""
+    def tab_to(self, target: str | WebElement, *, limit: int = 40) -> WebElement:
+        """Press Tab until ``target`` (an element or its id) has focus; each stop must show
+        where focus is."""
+        element = self.find(f"#{target}") if isinstance(target, str) else target
         for _ in range(limit):
             self.press(Keys.TAB)
-            if self.focused_id() == element_id:
-                return self.focused
+            if self.focused == element:
+                return element
             assert self.focus_visible(), f"no visible focus on {self.describe_focused()}"
-        raise AssertionError(f"Tab never reached #{element_id}")
+        raise AssertionError(f"Tab never reached {target}")
 
     def describe_focused(self) -> str:
         return self.driver.execute_script(
@@ -204,6 +212,19 @@ class Browser:
             self.find(css),
         )
 
+    def sticking_out(self) -> list[str]:
+        """The elements reaching past the window's right edge: what makes a page scroll sideways."""
+        return self.driver.execute_script(
+            "const out = [];"
+            "for (const e of document.body.querySelectorAll('*')) {"
+            "  const r = e.getBoundingClientRect();"
+            "  if (r.width && r.right > window.innerWidth + 0.5)"
+            "    out.push(e.tagName + (e.id ? '#' + e.id : '') + '.' + e.classList.value"
+            "      + ' right=' + Math.round(r.right));"
+            "}"
+            "return out.slice(0, 8)"
+        )
+
     def in_viewport(self, element: WebElement) -> bool:
         return self.driver.execute_script(
             "const r = arguments[0].getBoundingClientRect();"
@@ -218,7 +239,7 @@ class Browser:
         Path(folder).mkdir(parents=True, exist_ok=True)
         # The whole page, not only the window: stretch the viewport to the page's height.
         height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        width, window_height = VIEWPORTS[self.viewport]
+        width, window_height = SIZES[self.viewport]
         self.viewport_set(width, max(window_height, height))
         self.driver.save_screenshot(str(Path(folder) / f"{name}-{self.viewport}.png"))
         self.viewport_set(width, window_height)
@@ -263,12 +284,19 @@ class Browser:
     def registration_submit(self) -> None:
         self.click_and_load("#registration-form [type=submit]")
 
-    def log_in(self, username: str, password: str, *, next_path: str) -> None:
-        """Sign in through the admin's login page, as staff do, and land on ``next_path``."""
+    def log_in(self, username: str, password: str, *, next_path: str, device=None) -> None:
+        """Sign in through the admin's login page, as staff do, and land on ``next_path``.
+
+        With a TOTP ``device`` (``STAFF_OTP_REQUIRED`` on), the code its authenticator app
+        would show now goes into the login form's code field as well.
+        """
         self.get(next_path)
         if "/admin/login/" in self.path:
             self.type_into("#id_username", username)
             self.type_into("#id_password", password)
+            if device is not None:
+                code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+                self.type_into("#id_otp_token", f"{code:0{device.digits}d}")
             self.loaded_after(lambda: self.press(Keys.ENTER))
         assert self.path == next_path
 
@@ -317,7 +345,7 @@ def gettext_in(language: str, message: str) -> str:
 
 @pytest.fixture
 def browser(driver, live_server, transactional_db, language, viewport) -> Browser:
-    width, height = VIEWPORTS[viewport]
+    width, height = SIZES[viewport]
     page = Browser(driver, base_url=live_server.url, language=language, viewport=viewport)
     page.viewport_set(width, height)
     driver.delete_all_cookies()

@@ -1,17 +1,27 @@
 """axe-core scans every public page, and the check-in page, in each of its states.
 
+Each state in ``PAGES`` is scanned in English and Spanish, at a desktop size and on a phone.
+
 A serious or critical violation fails the test; lesser ones are printed (``pytest -s`` or on a
 failure) for a person to judge.
 """
 
+from datetime import timedelta
+from unittest import mock
+
 import pytest
+from django.conf import settings
+from django.db import OperationalError
+from django.db.backends.utils import CursorWrapper
+from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 from selenium.webdriver.common.keys import Keys
 
 from ctpat.enums import CertificationStatus
 from events.changes import registration_cancel
-from tests.browser.conftest import axe_violations, seminar_running
-from tests.factories import CompanyFactory, RegistrationFactory
+from tests.browser.conftest import PERSON, axe_violations, seminar_running
+from tests.factories import CompanyFactory, RegistrationFactory, SeminarFactory
 
 pytestmark = pytest.mark.browser
 
@@ -59,18 +69,37 @@ def _form_waitlist_offer(browser, seminar, company, register, staff_user):
     assert browser.find_all("#waitlist-offer")
 
 
+def _form_seminar_full_refused(browser, seminar, company, register, staff_user):
+    """Sent without ticking the wait-list box: the summary links to it."""
+    _form_waitlist_offer(browser, seminar, company, register, staff_user)
+    browser.registration_fill(PERSON | {"account_number": company.account_number}, day=0)
+    browser.registration_submit()
+    assert browser.find_all("#error-summary a[href='#id_waitlist']")
+
+
 def _confirmed(browser, seminar, company, register, staff_user):
     registration = register(seminar, company, sessions=[seminar.days.first().sessions.first()])
     browser.get(_manage("events:registration_detail", registration))
 
 
-def _waitlisted(browser, seminar, company, register, staff_user):
+def _waitlisted_registration(seminar, company, register):
     seminar.capacity = 1
     seminar.save(update_fields=["capacity"])
     register(seminar, CompanyFactory())
     registration = register(seminar, company, waitlist=True)
     assert registration.status == "waitlisted"
+    return registration
+
+
+def _waitlisted(browser, seminar, company, register, staff_user):
+    registration = _waitlisted_registration(seminar, company, register)
     browser.get(_manage("events:registration_detail", registration))
+
+
+def _leave_waitlist_confirm(browser, seminar, company, register, staff_user):
+    registration = _waitlisted_registration(seminar, company, register)
+    browser.get(_manage("events:registration_cancel", registration))
+    assert browser.find_all("#cancel-form")
 
 
 def _cancelled(browser, seminar, company, register, staff_user):
@@ -89,6 +118,60 @@ def _change(browser, seminar, company, register, staff_user):
 
 def _substitute(browser, seminar, company, register, staff_user):
     browser.get(_manage("events:registration_substitute", register(seminar, company)))
+
+
+def _change_refused(browser, seminar, company, register, staff_user):
+    """Two sessions at the same hour: the error on the sessions, in the summary."""
+    registration = register(seminar, company)
+    browser.get(_manage("events:registration_change", registration))
+    for session in registration.workshop_day.sessions.order_by("starts_at", "pk")[:2]:
+        browser.check(browser.session_input_id(session))
+    browser.click_and_load("#change-form [type=submit]")
+    assert browser.find_all("#error-summary [data-error-field='sessions']")
+
+
+def _substitute_refused(browser, seminar, company, register, staff_user):
+    """Nothing typed but an address that is not one: an error on every field."""
+    browser.get(_manage("events:registration_substitute", register(seminar, company)))
+    browser.type_into("#id_email", "not-an-address")
+    browser.click_and_load("#substitute-form [type=submit]")
+    assert len(browser.find_all("#error-summary li")) == 5
+
+
+def _seminar_closed(browser, seminar, company, register, staff_user):
+    browser.get(reverse("events:seminar_detail", args=[seminar_running().slug]))
+    assert browser.find_all(".registration-state")
+
+
+def _seminar_not_yet_open(browser, seminar, company, register, staff_user):
+    opens = timezone.now() + timedelta(days=2)
+    not_yet = SeminarFactory(registration_opens_at=opens)
+    browser.get(reverse("events:seminar_detail", args=[not_yet.slug]))
+    assert browser.find_all(".registration-state")
+
+
+def _form_expired(browser, seminar, company, register, staff_user):
+    """A form sent without its CSRF cookie (cookies blocked, or kept open across a restart)."""
+    browser.get(reverse("events:registration_create", args=[seminar.slug]))
+    browser.driver.delete_cookie(settings.CSRF_COOKIE_NAME)
+    browser.registration_submit()
+    assert browser.find_all("main h1")
+
+
+def _too_many_attempts(browser, seminar, company, register, staff_user):
+    registration = register(seminar, company)
+    limits = {**settings.RATELIMITS, "manage-ip": (0, 60)}
+    with override_settings(RATELIMIT_ENABLED=True, RATELIMITS=limits):
+        browser.get(_manage("events:registration_detail", registration))
+    assert browser.find_all("[data-rate-limited]")
+
+
+def _database_unavailable(browser, seminar, company, register, staff_user):
+    """Every query fails while the page loads, as when PostgreSQL restarts under a request."""
+    lost = OperationalError("server closed the connection unexpectedly")
+    with mock.patch.object(CursorWrapper, "execute", side_effect=lost):
+        browser.get(reverse("events:seminar_list"))
+    assert browser.find_all("[data-database-fault='unavailable']")
 
 
 def _not_found(browser, seminar, company, register, staff_user):
@@ -125,16 +208,25 @@ PAGES = {
     "seminar-list": _seminar_list,
     "seminar-detail": _seminar_detail,
     "seminar-detail-full": _seminar_detail_full,
+    "seminar-detail-closed": _seminar_closed,
+    "seminar-detail-not-yet-open": _seminar_not_yet_open,
     "registration-form": _form,
     "registration-form-refused": _form_refused,
     "registration-form-waitlist-offer": _form_waitlist_offer,
+    "registration-form-seminar-full-refused": _form_seminar_full_refused,
     "registration-confirmed": _confirmed,
     "registration-waitlisted": _waitlisted,
     "registration-cancelled": _cancelled,
     "registration-cancel-confirm": _cancel_confirm,
+    "registration-leave-waitlist-confirm": _leave_waitlist_confirm,
     "registration-change": _change,
+    "registration-change-refused": _change_refused,
     "registration-substitute": _substitute,
+    "registration-substitute-refused": _substitute_refused,
     "not-found": _not_found,
+    "form-expired-csrf-403": _form_expired,
+    "too-many-attempts-429": _too_many_attempts,
+    "database-unavailable-503": _database_unavailable,
     "check-in": _check_in,
     "check-in-admitted": _check_in_admitted,
     "check-in-refused": _check_in_refused,

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from selenium.webdriver.common.keys import Keys
 
 from events.models import Registration
 from tests.browser.conftest import gettext_in
@@ -51,3 +52,25 @@ def test_manage_link_keep_it_changes_nothing(browser, seminar, company, register
         "confirmed"
     )
     assert Registration.objects.get(pk=registration.pk).status == "confirmed"
+
+
+@pytest.mark.parametrize("viewport", ["desktop"])
+def test_manage_link_cancel_with_keyboard_only(browser, seminar, company, register, language):
+    """Tab to "Cancel my registration", Enter; Tab to "Yes, cancel", Space."""
+    registration = register(seminar, company)
+    browser.get(reverse("events:registration_detail", args=[registration.manage_token]))
+
+    browser.tab_to(browser.find("[data-action='cancel']"))
+    browser.loaded_after(lambda: browser.press(Keys.ENTER))
+    assert browser.path == reverse("events:registration_cancel", args=[registration.manage_token])
+    browser.tab_to(browser.find("#cancel-form [type=submit]"))
+    assert browser.focus_visible()
+    browser.loaded_after(lambda: browser.press(Keys.SPACE))
+
+    assert Registration.objects.get(pk=registration.pk).status == "cancelled"
+    assert browser.attribute("[data-registration-status]", "data-registration-status") == (
+        "cancelled"
+    )
+    assert browser.find("[data-message-level='success']").text == gettext_in(
+        language, "Your registration is cancelled. Your seat goes to the next person waiting."
+    )

@@ -144,3 +144,38 @@ def test_waitlist_join_when_seminar_full(browser, seminar, register, person, lan
     )
     assert browser.horizontal_overflow() <= 0
     browser.screenshot("confirmation-waitlisted")
+
+
+@pytest.mark.parametrize("viewport", ["desktop"])
+def test_waitlist_join_with_keyboard_only(browser, seminar, register, person, language):
+    """Refused as full, the summary's link leads to the wait-list box: Space ticks it."""
+    seminar.capacity = 1
+    seminar.save(update_fields=["capacity"])
+    register(seminar, CompanyFactory())
+    browser.get(_form_path(seminar))
+    for name, value in person.items():
+        browser.tab_to(f"id_{name}").send_keys(value)
+    browser.tab_to("id_workshop_day_0")
+    browser.press(Keys.SPACE)
+    browser.tab_to(browser.find("#registration-form [type=submit]"))
+    browser.loaded_after(lambda: browser.press(Keys.ENTER))
+
+    assert browser.focused_id() == "error-summary"
+    assert not Registration.objects.filter(email=person["email"]).exists()
+    link = browser.find("#error-summary a[href='#id_waitlist']")
+    browser.tab_to(link)
+    browser.press(Keys.ENTER)
+    assert browser.focused_id() == "id_waitlist"
+    assert browser.focus_visible()
+    assert browser.focused.get_attribute("aria-invalid") == "true"
+    browser.press(Keys.SPACE)
+    assert browser.find("#id_waitlist").is_selected()
+    browser.tab_to(browser.find("#registration-form [type=submit]"))
+    browser.loaded_after(lambda: browser.press(Keys.ENTER))
+
+    registration = Registration.objects.get(email=person["email"])
+    assert registration.status == "waitlisted"
+    assert browser.attribute("[data-registration-status]", "data-registration-status") == (
+        "waitlisted"
+    )
+    assert browser.find("h1").text == gettext_in(language, "You are on the wait-list")

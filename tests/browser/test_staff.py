@@ -1,13 +1,19 @@
-"""Staff pages in a real browser: the check-in desk and the admin's seminar page."""
+"""Staff pages in a real browser: the check-in desk, the admin's seminar page and dashboard."""
+
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from selenium.webdriver.common.keys import Keys
 
+from ctpat.enums import BusinessType
 from events.models import CheckIn
 from tests.browser.conftest import gettext_in
+from tests.events.test_dashboard import crowd_register
 from tests.factories import RegistrationFactory
 
 pytestmark = pytest.mark.browser
@@ -103,3 +109,65 @@ def test_admin_seminar_page_adds_a_session_to_a_day_inline(browser, seminar, sta
     assert (session.room, session.capacity) == ("Room 7", 40)
     assert timezone.localtime(session.starts_at).strftime("%H:%M") == "15:00"
     browser.screenshot("admin-seminar-sessions")
+
+
+def test_admin_dashboard_after_totp_login_draws_chart_and_tables(
+    browser, seminar, register, staff_user, settings, language
+):
+    """Six registrations in four hours (one cancelled since): chart, figures, shares and seats."""
+    settings.STAFF_OTP_REQUIRED = True
+    hour = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+    crowd_register(seminar, register, opens=hour - timedelta(hours=5))
+    username, password = staff_user(
+        "view_seminar", "view_reports", "view_registration", username="manager"
+    )
+    device = TOTPDevice.objects.create(
+        user=get_user_model().objects.get(username=username), name="phone", confirmed=True
+    )
+    path = reverse("admin:events_seminar_dashboard", args=[seminar.pk])
+
+    browser.log_in(username, password, next_path=path, device=device)
+
+    chart = browser.find("svg.chart")
+    assert chart.is_displayed()
+    assert chart.size["width"] > 300
+    bars = browser.find_all("svg.chart rect.chart__bar")
+    counts = [bar.get_attribute("textContent").rsplit(": ", 1)[1] for bar in bars]
+    assert counts[:4] == ["2", "1", "1", "2"]
+    heights = [float(bar.get_attribute("height")) for bar in bars[:4]]
+    assert heights[0] == heights[3] == 2 * heights[1] > 0
+    assert not browser.find(".chart-data table").is_displayed()
+    browser.find(".chart-data summary").click()  # the figures behind the chart, on request
+    rows = [row.text.split()[-2:] for row in browser.find_all("tr.over-time-row")]
+    assert rows == [["2", "2"], ["1", "3"], ["1", "4"], ["2", "6"]]
+    with translation.override(language):
+        importer, maker = (
+            str(t.label) for t in (BusinessType.US_IMPORTER, BusinessType.FOREIGN_MANUFACTURER)
+        )
+    assert _table(browser, "business-type-heading") == [
+        [importer, "3", _percent(75, language)],
+        [maker, "1", _percent(25, language)],
+    ]
+    assert _table(browser, "country-heading") == [
+        ["US", "3", _percent(75, language)],
+        ["MX", "1", _percent(25, language)],
+    ]
+    seats = browser.find(".capacity__row--seminar")
+    figures = [
+        seats.find_element("css selector", f"[data-figure='{name}']").text
+        for name in ("confirmed", "remaining", "waitlisted", "capacity")
+    ]
+    assert figures == ["4", "1196", "1", "1200"]
+    assert browser.horizontal_overflow() <= 0
+    browser.screenshot("admin-dashboard")
+
+
+def _table(browser, heading_id: str) -> list[list[str]]:
+    """Each row of the shares table under ``heading_id``: label, count, percent."""
+    rows = browser.find_all(f"table[aria-labelledby='{heading_id}'] tbody tr")
+    return [[cell.text for cell in row.find_elements("css selector", "th, td.num")] for row in rows]
+
+
+def _percent(value: int, language: str) -> str:
+    with translation.override(language):
+        return formats.number_format(value, 1)

@@ -259,6 +259,29 @@ def test_checkin_page_checks_in(client, desk, running):
 
 
 @pytest.mark.parametrize(
+    ("label_es", "shown"),
+    [
+        pytest.param("Talleres de hoy", "· Talleres de hoy</p>", id="spanish-twin"),
+        pytest.param("", '· <span lang="en">Today\'s workshops</span></p>', id="english-fallback"),
+    ],
+)
+def test_checkin_page_in_spanish_names_todays_workshop_day_in_spanish(
+    client, desk, running, label_es, shown
+):
+    today = WorkshopDayFactory(
+        seminar=running, date=timezone.localdate(), label="Today's workshops", label_es=label_es
+    )
+    registration = RegistrationFactory(seminar=running, workshop_day=today)
+    client.force_login(desk)
+
+    response = client.post(
+        _url(running), {"code": registration.confirmation_code}, HTTP_ACCEPT_LANGUAGE="es"
+    )
+
+    assert shown in response.content.decode().replace("&#x27;", "'")
+
+
+@pytest.mark.parametrize(
     ("status", "expected"),
     [
         pytest.param(RegistrationStatus.WAITLISTED, "on the wait-list", id="waitlisted"),

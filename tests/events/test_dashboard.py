@@ -395,3 +395,19 @@ def test_change_page_links_each_tool_its_permission_allows(staff_user, client, s
     assert dashboard_url(seminar) in html
     assert reverse("admin:events_seminar_badges", args=[seminar.pk]) not in html
     assert reverse("admin:events_seminar_roster", args=[seminar.pk]) not in html
+
+
+def test_dashboard_chart_coordinates_stay_svg_numbers_in_spanish(admin_client, seminar, live_crowd):
+    """Spanish writes 180,0 for 180.0: a chart drawn with it would show no bars at all."""
+    response = admin_client.get(dashboard_url(seminar), HTTP_ACCEPT_LANGUAGE="es")
+
+    chart = _svg(response.content.decode(), "chart")
+    coordinates = [
+        value
+        for element in chart.iter()
+        for name, value in element.attrib.items()
+        if name in {"x", "y", "width", "height", "x1", "x2", "y1", "y2"}
+    ]
+    assert len(coordinates) > 20
+    assert [value for value in coordinates if not re.fullmatch(r"-?\d+(\.\d+)?", value)] == []
+    assert re.fullmatch(r"0 0 \d+ \d+", chart.get("viewBox"))

@@ -4,11 +4,13 @@ import re
 import time
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import constants
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from events import pagecache
 from events.enums import RegistrationStatus
@@ -47,6 +49,26 @@ def test_pagecache_second_request_within_ttl_makes_no_query(
 
     assert first.status_code == second.status_code == 200
     assert TOKEN.sub("", first.content.decode()) == TOKEN.sub("", second.content.decode())
+
+
+@pytest.mark.parametrize("page", ["seminar page", "form"])
+def test_pagecache_one_copy_per_language(cached, seminar, page, django_assert_num_queries):
+    """English, Spanish, then each again (by the switcher's cookie too): never the other's copy."""
+    url = urls(seminar)[page]
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    spanish = Client(HTTP_ACCEPT_LANGUAGE="es")
+    switched = Client(HTTP_ACCEPT_LANGUAGE="en")
+    switched.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    seen = [("en", english.get(url)), ("es", spanish.get(url))]
+
+    with django_assert_num_queries(0):  # from memory, one copy per language
+        seen += [("en", english.get(url)), ("es", spanish.get(url)), ("es", switched.get(url))]
+
+    for language, response in seen:
+        body = response.content.decode()
+        assert f'<html lang="{language}">' in body
+        with translation.override(language):
+            assert translation.gettext("Skip to main content") in body
 
 
 def test_pagecache_counts_change_after_ttl(cached, client, seminar, company, register):

@@ -162,8 +162,9 @@ def test_form_asks_the_questions_in_spanish(seminar, questions):
     assert access.label == "¿Necesita algún ajuste de accesibilidad?"
     assert diet.label == "Restricción alimentaria"
     assert diet.choices[1:] == list(zip(DIETS_EN.split("\n"), DIETS_ES.split("\n"), strict=True))
-    assert lunch.label == "Will you join the lunch?"  # no Spanish wording: the English one
-    assert access.help_text == "For example &lt;b&gt;large print&lt;/b&gt;."  # no Spanish help
+    # No Spanish wording: the English one, marked as English for screen readers (WCAG 3.1.2).
+    assert lunch.label == '<span lang="en">Will you join the lunch?</span>'
+    assert access.help_text == '<span lang="en">For example &lt;b&gt;large print&lt;/b&gt;.</span>'
 
 
 def test_form_page_in_spanish_shows_spanish_wording(client, seminar, questions):

@@ -247,15 +247,20 @@ def test_register_day_full_offers_waitlist_then_waitlists(client, seminar, compa
     assert 'data-registration-status="waitlisted"' in body
 
 
-def test_register_seminar_full_is_non_field_error_with_waitlist(client, company):
+def test_register_seminar_full_error_at_waitlist_box_linked_from_summary(client, company):
     seminar = SeminarFactory(capacity=1)
     WorkshopDayFactory(seminar=seminar, capacity=1)
     Seminar.objects.filter(pk=seminar.pk).update(confirmed_count=1)
     data = form_data(seminar, company)
     response = client.post(register_url(seminar), data)
     assert response.status_code == 422
-    assert "seminar has just filled up" in response.context["form"].non_field_errors()[0]
-    assert 'name="waitlist"' in response.content.decode()
+    assert "seminar has just filled up" in field_errors(response, "waitlist")[0]
+    assert response.context["form"].non_field_errors() == []
+    html = response.content.decode()
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert '<li data-error-field="waitlist"><a href="#id_waitlist"' in summary
+    assert '<input type="checkbox" name="waitlist"' in html
+    assert 'id="id_waitlist"' in html
     assert not Registration.objects.exists()
 
 

@@ -84,10 +84,25 @@ def test_manage_page_waitlisted_via_form_shows_position_day_and_leave(client, sm
     assert response.status_code == 302
     body = client.get(response["Location"]).content.decode()
     assert 'data-registration-status="waitlisted"' in body
-    assert 'data-waitlist-position="2"' in body
+    assert 'data-waitlist-position="2" data-waitlist-for="day"' in body
     assert f"You are number 2 in line for {tuesday.label}." in body
     assert "Leave the wait-list" in body
     assert "Hand my wait-list place to a colleague" in body
+
+
+def test_manage_page_waitlisted_for_full_seminar_does_not_name_the_day(client, register):
+    """The seminar is full, the chosen day is not: the line is the seminar's, not the day's."""
+    seminar = seminar_build(capacity=1, day_capacities=(5, 5))
+    tuesday, thursday = days_of(seminar)
+    register(seminar, CompanyFactory(), day=thursday)
+    register(seminar, CompanyFactory(), day=thursday, waitlist=True)
+    waiting = register(seminar, CompanyFactory(), day=tuesday, waitlist=True)
+
+    body = client.get(url(waiting)).content.decode()
+
+    assert 'data-waitlist-position="2" data-waitlist-for="seminar"' in body
+    assert "You are number 2 in line for a seat at this seminar." in body
+    assert f"in line for {tuesday.label}" not in body
 
 
 def test_manage_page_cancelled_offers_nothing(client, seminar, company, register):

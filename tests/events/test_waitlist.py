@@ -12,7 +12,7 @@ from events.capacity import seminar_capacity_set, workshop_day_capacity_set
 from events.changes import registration_cancel, registration_change
 from events.enums import EmailKind, RegistrationAction, RegistrationStatus
 from events.models import BreakoutSession, OutboundEmail, Registration, RegistrationChange, Seminar
-from events.waitlist import waitlist_position, waitlist_promote
+from events.waitlist import waitlist_place, waitlist_position, waitlist_promote
 from tests.factories import CompanyFactory, seminar_build
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
@@ -414,6 +414,32 @@ def test_waitlist_position_counts_earlier_entries_for_the_same_day(register):
     assert positions == [None, 1, 1, 2, 3]
     registration_cancel(registration=tuesday_second)
     assert waitlist_position(registration=tuesday_third) == 2
+
+
+def test_waitlist_place_for_the_full_day_else_for_the_whole_seminar(register):
+    """Tuesday and the seminar are full, Thursday is not.
+
+    A Tuesday entry waits for a Tuesday seat, behind earlier Tuesday entries only. A Thursday
+    entry waits for any seat of the seminar: a freed seat goes to the longest-waiting entry that
+    fits, so every earlier entry stands ahead of it, whatever its day.
+    """
+    seminar = seminar_build(capacity=2, day_capacities=(1, 5))
+    tuesday, thursday = seminar.days.all()
+    _confirm(register, seminar, tuesday, 1)
+    _confirm(register, seminar, thursday, 1)
+    start = timezone.now()
+    waiting = [
+        _wait(register, seminar, day, at=start + n * SECOND)
+        for n, day in enumerate((thursday, tuesday, thursday), start=1)
+    ]
+
+    places = [waitlist_place(registration=r) for r in waiting]
+
+    assert [(place.position, place.day) for place in places] == [
+        (1, None),
+        (1, tuesday),
+        (3, None),
+    ]
 
 
 def test_waitlist_leave_frees_nothing_and_writes_cancelled(full_day, register, seat_ledger):
