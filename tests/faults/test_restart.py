@@ -27,7 +27,8 @@ from tests.pgserver import PostgresServer, _free_port
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-SEATS = 600
+# Enough seats that the rush (at most two people of each of its companies) never fills them.
+SEATS = 1000
 PER_COMPANY = 2
 COMPANIES = 400
 CLIENTS = 8
