@@ -190,6 +190,8 @@ STORAGES = {
     },
 }
 
+# Django's template renderer, with plain <input> widgets written in Python (ctpat/renderers.py).
+FORM_RENDERER = "ctpat.renderers.FormRenderer"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

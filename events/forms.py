@@ -1,6 +1,5 @@
 """The registration form: it checks the shape of what was typed; the service decides the rest."""
 
-import functools
 import re
 
 from crispy_forms.helper import FormHelper
@@ -191,6 +190,31 @@ def session_label(session: BreakoutSession) -> ChoiceLabel:
     )
 
 
+def program_choices(seminar: Seminar) -> tuple[list, list]:
+    """The workshop-day choices and the sessions grouped by day, labelled in the active language.
+
+    Kept on the seminar object: the registration form's copy is shared by a process's requests
+    for up to a second (``selectors.seminar_get_for_form``), and every form shown in that time
+    gets the same labels, counts included, from one build.
+    """
+    kept = seminar.__dict__.setdefault("_program_choices", {})
+    language = get_language()
+    if language not in kept:
+        days = list(seminar.days.all())
+        kept[language] = (
+            [(day.pk, day_label(day)) for day in days],
+            [
+                (
+                    ChoiceLabel.build(day_id=day.pk, **choice_title(day, "label")),
+                    [(s.pk, session_label(s)) for s in day.sessions.all()],
+                )
+                for day in days
+                if day.sessions.all()
+            ],
+        )
+    return kept[language]
+
+
 class PersonForm(forms.Form):
     """Who holds the seat: shared by registration and hand-over to a colleague."""
 
@@ -257,22 +281,13 @@ class ProgramForm(forms.Form):
         # POST are built from them, with no query.
         days = list(seminar.days.all())
         day_field = self.fields["workshop_day"]
-        # The labels (dates, seats left, translations) are built when a page shows them, once:
-        # a POST that goes through never needs them.
-        day_field.choices = functools.cache(lambda: [(day.pk, day_label(day)) for day in days])
+        # The labels (dates, seats left, translations) are built when a page shows them, and
+        # once per copy of the seminar and language: a POST that goes through never needs them.
+        day_field.choices = lambda: program_choices(seminar)[0]
         day_field.loaded = {day.pk: day for day in days}
         session_field = self.fields["sessions"]
         session_field.loaded = {s.pk: s for day in days for s in day.sessions.all()}
-        session_field.choices = functools.cache(
-            lambda: [
-                (
-                    ChoiceLabel.build(day_id=day.pk, **choice_title(day, "label")),
-                    [(s.pk, session_label(s)) for s in day.sessions.all()],
-                )
-                for day in days
-                if day.sessions.all()
-            ]
-        )
+        session_field.choices = lambda: program_choices(seminar)[1]
         if not days:
             del self.fields["workshop_day"]
         if not session_field.loaded:
