@@ -41,8 +41,8 @@ backlog = _int("GUNICORN_BACKLOG", 2048)
 
 # Recycle workers now and then so that a slow leak can never take a server down; the jitter keeps
 # them from all restarting at the same moment.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
+max_requests = _int("GUNICORN_MAX_REQUESTS", 100_000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 10_000)
 
 # Limits on the request line and headers (the defaults, stated): a huge request is refused before
 # it reaches Django.
