@@ -27,6 +27,7 @@ from typing import TypeVar
 from django import shortcuts
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
@@ -41,13 +42,22 @@ CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
 _PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 
 
+# Headers of the built page that every copy served carries too (``never_cache``'s, say).
+KEPT_HEADERS = ("Cache-Control", "Expires")
+
+
 @dataclass(frozen=True)
 class _Page:
     expires_at: float
     status: int
     content_type: str
     content: bytes
+    headers: tuple[tuple[str, str], ...] = ()
 
+
+# The cookies that can make a page personal: a session (a signed-in user, messages kept in the
+# session) and Django's message cookie.
+_PERSONAL_COOKIES = frozenset({settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name})
 
 _pages: dict[Hashable, _Page] = {}
 # Objects shared the same way (``shared_value``): (expires at, value).
@@ -98,12 +108,13 @@ def render(
 
 def _shared(request: HttpRequest) -> bool:
     """True when nothing in the page can belong to this visitor alone."""
-    return (
-        request.method == "GET"
-        and not request.GET
-        and not request.user.is_authenticated
-        and not len(messages.get_messages(request))
-    )
+    if request.method != "GET" or request.GET:
+        return False
+    if not (_PERSONAL_COOKIES & request.COOKIES.keys()):
+        # No session and no message cookie: an anonymous visitor with no message waiting, told
+        # without setting up the session, the user and the message storage.
+        return True
+    return not request.user.is_authenticated and not len(messages.get_messages(request))
 
 
 def public_page(
@@ -113,6 +124,8 @@ def public_page(
 
     ``build`` renders with ``render`` (the CSRF placeholder) or without any token at all. Only a
     200 is kept; anything else (and every page of a visitor with personal content) is built anew.
+    The page's ``KEPT_HEADERS`` go out with every copy: ``build`` sets them once, not each
+    request (``never_cache`` cost more than serving the copy itself).
     """
     ttl = seconds()
     shared = ttl > 0 and _shared(request)
@@ -132,7 +145,13 @@ def public_page(
         if response.streaming or response.status_code != 200 or response.cookies:
             return _token_put(request, response)
         # Fresh as of ``now``, before the reads: never older than ``ttl`` when served.
-        page = _Page(now + ttl, response.status_code, response["Content-Type"], response.content)
+        page = _Page(
+            now + ttl,
+            response.status_code,
+            response["Content-Type"],
+            response.content,
+            tuple((name, response[name]) for name in KEPT_HEADERS if response.has_header(name)),
+        )
         if shared:
             if len(_pages) >= MAX_PAGES:
                 _pages.clear()
@@ -149,7 +168,9 @@ def _build_claim(key: Hashable) -> bool:
 
 
 def _served(request: HttpRequest, page: _Page) -> HttpResponse:
-    response = HttpResponse(page.content, status=page.status, content_type=page.content_type)
+    response = HttpResponse(
+        page.content, status=page.status, content_type=page.content_type, headers=page.headers
+    )
     return _token_put(request, response)
 
 

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ctpat.exceptions import DomainError
@@ -57,11 +57,12 @@ def seminar_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@never_cache
 def seminar_availability(request: HttpRequest, slug: str) -> HttpResponse:
     def build() -> HttpResponse:
         seminar = selectors.seminar_get_published(slug=slug)
-        return JsonResponse(selectors.seminar_availability(seminar=seminar))
+        response = JsonResponse(selectors.seminar_availability(seminar=seminar))
+        add_never_cache_headers(response)  # kept by the page cache for every copy it serves
+        return response
 
     return pagecache.public_page(request, key=("availability", slug), build=build)
 

@@ -196,3 +196,17 @@ def test_pagecache_one_build_at_a_time_others_serve_the_previous_copy(cached, rf
 
     assert during[0].content == b"first"
     assert rebuilt.content == b"second"
+
+
+def test_pagecache_availability_copies_stay_uncacheable_downstream(cached, seminar):
+    """A copy served from memory carries the built page's no-cache headers: no proxy or browser
+    keeps seat counts."""
+    url = urls(seminar)["availability"]
+    built = Client().get(url)
+
+    served = Client().get(url)
+
+    for response in (built, served):
+        assert "no-store" in response["Cache-Control"]
+        assert "max-age=0" in response["Cache-Control"]
+        assert response.has_header("Expires")
