@@ -228,6 +228,10 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes.apps": {"level": "WARNING"},  # its start-up banner, in every command
+        # A refused form (422), a 404 or a 429 is the visitor's answer, not an event for the
+        # operators: a rush morning's thousands of them would bury the errors (5xx stay logged;
+        # the access log keeps every status).
+        "django.request": {"level": "ERROR"},
     },
 }
 
