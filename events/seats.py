@@ -123,12 +123,6 @@ def company_seats_held(*, seminar: Seminar, company: Company) -> int:
     return allocation.confirmed_count if allocation else 0
 
 
-def company_seat_take(*, seminar: Seminar, company: Company) -> None:
-    """R3: one of the company's seats in this seminar, or ``CompanyLimitReached``."""
-    if not _company_seat_taken(seminar=seminar, company=company):
-        raise company_limit_error(seminar=seminar, company=company)
-
-
 def _company_seat_taken(*, seminar: Seminar, company: Company) -> bool:
     """One statement: the company's first seat creates its allocation row, a later one counts up
     while under the limit; the conflict on the (seminar, company) row makes concurrent first
