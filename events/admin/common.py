@@ -18,9 +18,15 @@ class ReadOnlyMixin:
 
 
 class ReadOnlyInline(UntitledRowsMixin, ReadOnlyMixin, admin.TabularInline):
-    """A table of related rows to read: no forms, and no object title above each row."""
+    """A table of related rows to read: no forms, and no object title above each row.
+
+    Every one of its ``fields`` is shown read-only (model fields and display methods alike).
+    """
 
     extra = 0
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
 
 def _promoted_report(request, promoted) -> None:

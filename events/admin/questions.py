@@ -48,8 +48,6 @@ class SeminarQuestionInline(nested_admin.NestedStackedInline):
 class RegistrationAnswerInline(ReadOnlyInline):
     model = RegistrationAnswer
     fields = ["question_label", "answer"]
-    readonly_fields = fields
-    extra = 0
 
     def get_queryset(self, request):
         return (

@@ -12,8 +12,6 @@ class SessionPickInline(ReadOnlyInline):
     model = RegistrationSession
     verbose_name_plural = _("break-out sessions")
     fields = ["session", "room", "time"]
-    readonly_fields = fields
-    extra = 0
 
     def get_queryset(self, request):
         return (
@@ -41,8 +39,6 @@ class HistoryInline(ReadOnlyInline):
     model = RegistrationChange
     template = "admin/events/registration/history_inline.html"
     fields = ["at", "action", "actor", "detail"]
-    readonly_fields = fields
-    extra = 0
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -51,8 +47,6 @@ class HistoryInline(ReadOnlyInline):
 class CheckInInline(ReadOnlyInline):
     model = CheckIn
     fields = ["date", "at", "by"]
-    readonly_fields = fields
-    extra = 0
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("by")
@@ -61,6 +55,4 @@ class CheckInInline(ReadOnlyInline):
 class OutboundEmailInline(ReadOnlyInline):
     model = OutboundEmail
     fields = ["kind", "to", "created_at", "sent_at", "attempts", "last_error"]
-    readonly_fields = fields
     ordering = ["created_at", "pk"]
-    extra = 0
