@@ -177,7 +177,7 @@ def seats_take(
     rollback gives back what was taken. With ``open_at``, a seminar whose registration is not
     open then (R7, on the row as it is now) counts as full.
 
-    On PostgreSQL this is one call of ``events_seats_take`` (migration 0009).
+    On PostgreSQL this is one call of ``events_seats_take`` (migration 0012).
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
