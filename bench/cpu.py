@@ -25,19 +25,19 @@ def _stat(pid: int) -> tuple[int, float, float] | None:
     return int(fields[1]), own, children
 
 
-def tree_seconds(root: int) -> float | None:
-    """CPU seconds of ``root`` and all its descendants so far."""
-    if not PROC.is_dir():
-        return None
+def _processes() -> dict[int, tuple[int, float, float]]:
+    """Every process's ``_stat``, read once."""
     stats = {}
     for entry in PROC.iterdir():
         if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
             stats[int(entry.name)] = stat
+    return stats
+
+
+def _tree_seconds(root: int, stats: dict, children_of: dict) -> float | None:
+    """CPU seconds of ``root`` and all its descendants so far."""
     if root not in stats:
         return None
-    children_of: dict[int, list[int]] = {}
-    for pid, (parent, _own, _waited) in stats.items():
-        children_of.setdefault(parent, []).append(pid)
     total, pending = stats[root][2], [root]
     while pending:
         pid = pending.pop()
@@ -47,9 +47,15 @@ def tree_seconds(root: int) -> float | None:
 
 
 def snapshot(roots: dict[str, list[int]]) -> dict[str, float | None]:
-    """CPU seconds so far of each named group of process trees."""
+    """CPU seconds so far of each named group of process trees (one reading of ``/proc``)."""
+    if not PROC.is_dir():
+        return dict.fromkeys(roots)
+    stats = _processes()
+    children_of: dict[int, list[int]] = {}
+    for pid, (parent, _own, _waited) in stats.items():
+        children_of.setdefault(parent, []).append(pid)
     result = {}
     for name, pids in roots.items():
-        values = [tree_seconds(pid) for pid in pids]
+        values = [_tree_seconds(pid, stats, children_of) for pid in pids]
         result[name] = None if None in values else sum(values)
     return result
