@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ctpat.services import normalize_account_number
 from events.enums import QuestionKind, YesNo
+from events.formhtml import CHOICE_GROUP_TEMPLATE, ChoiceLabel, LayoutHelper
 from events.models import (
     ANSWER_MAX_LENGTH,
     BreakoutSession,
@@ -65,27 +66,6 @@ class SafeEmailField(ControlCharactersMixin, forms.EmailField):
         if value and _CONTROL_CHARACTERS.search(value):
             reject_control_characters(value)
         super().run_validators(value)
-
-
-class ChoiceLabel(str):
-    """A choice label (its plain text) that keeps its parts for the template and its script."""
-
-    day_id: int | None = None
-    title: str = ""
-    # "en" where the title is the English fallback of a text with no Spanish twin (WCAG 3.1.2).
-    title_lang: str | None = None
-    detail: str = ""
-    seats: str = ""
-    full: bool = False
-
-    @classmethod
-    def build(
-        cls, *, day_id: int, title: str, title_lang=None, detail="", seats="", full=False
-    ) -> "ChoiceLabel":
-        label = cls(" — ".join(part for part in (title, detail, seats) if part))
-        label.day_id, label.title, label.title_lang = day_id, title, title_lang
-        label.detail, label.seats, label.full = detail, seats, full
-        return label
 
 
 def choice_title(titled, field: str) -> dict:
@@ -307,7 +287,7 @@ class ProgramForm(forms.Form):
 
     def program_fieldset(self, legend: str, *after_day) -> Fieldset | None:
         """The program fields; ``after_day`` goes right under the day it concerns."""
-        choice_template = "includes/_field_choices.html"
+        choice_template = CHOICE_GROUP_TEMPLATE
         parts = []
         if "workshop_day" in self.fields:
             parts.append(Field("workshop_day", template=choice_template))
@@ -318,7 +298,7 @@ class ProgramForm(forms.Form):
 
 
 def form_helper(*, form_id: str, layout: Layout, submit: str, name: str = "submit") -> FormHelper:
-    helper = FormHelper()
+    helper = LayoutHelper()
     helper.template = "includes/_form.html"
     helper.form_id = form_id
     # The script that dims the sessions of other days looks for this class.
@@ -425,7 +405,7 @@ class RegistrationForm(PersonForm, ProgramForm):
 
     def _questions_fieldset(self) -> Fieldset:
         fields = [
-            Field(q.field_name, template="includes/_field_choices.html")
+            Field(q.field_name, template=CHOICE_GROUP_TEMPLATE)
             if q.kind == QuestionKind.YES_NO
             else Field(q.field_name)
             for q in self.questions

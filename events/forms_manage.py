@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from events.enums import RegistrationStatus
-from events.forms import ChoiceLabel, PersonForm, ProgramForm, form_helper
+from events.formhtml import ChoiceLabel
+from events.forms import PersonForm, ProgramForm, form_helper
 
 
 def _held(label: ChoiceLabel) -> ChoiceLabel:
