@@ -66,8 +66,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=(os.cpu_count() or 1) + 1,
-        help="gunicorn workers per instance (cores + 1)",
+        # The two instances share the machine: one worker process per core in all.
+        default=max(1, (os.cpu_count() or 1) // 2),
+        help="gunicorn workers per instance (half the cores, at least 1)",
     )
     parser.add_argument(
         "--worker-class",
@@ -75,7 +76,7 @@ def arguments() -> argparse.Namespace:
         choices=["sync", "gthread"],
         help="gunicorn worker class (gthread, as ctpat/gunicorn.conf.py)",
     )
-    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (4)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gthread worker (8)")
     parser.add_argument(
         "--load-processes",
         type=int,

@@ -1,10 +1,12 @@
-"""The form renderer: Django's, with its plain ``<input>`` widgets written in Python.
+"""The form renderer: Django's, with its plain ``<input>`` and ``<select>`` widgets written in
+Python.
 
 Every field of a form re-rendered for a refused registration goes through a widget template;
 for the dozen kinds of ``<input>`` that template is one line (``django/forms/widgets/input.html``
 and its ``attrs.html``), and rendering it through the template engine cost more than all the
-rest of a field. ``input_html`` writes the same markup, attribute for attribute
-(``tests/ctpat/test_renderers.py`` holds it to the templates' output).
+rest of a field; a ``<select>`` includes one template per option. ``input_html`` and
+``select_html`` write the same markup, byte for byte (``tests/ctpat/test_renderers.py`` holds
+them to the templates' output).
 """
 
 from django.forms.renderers import DjangoTemplates
@@ -34,19 +36,50 @@ INPUT_TEMPLATES = frozenset(
 )
 
 
+SELECT_TEMPLATES = frozenset({"django/forms/widgets/select.html"})
+OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+
+
+def attrs_html(attrs: dict) -> str:
+    """``django/forms/widgets/attrs.html``: escaped, ``True`` bare and ``False`` left out."""
+    parts = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        parts.append(f" {conditional_escape(name)}")
+        if value is not True:
+            parts.append(f'="{conditional_escape(str(value))}"')
+    return "".join(parts)
+
+
 def input_html(widget: dict) -> SafeString:
     """``django/forms/widgets/input.html`` for a widget's template context."""
     parts = [f'<input type="{conditional_escape(widget["type"])}"']
     parts.append(f' name="{conditional_escape(widget["name"])}"')
     if widget["value"] is not None:
         parts.append(f' value="{conditional_escape(str(widget["value"]))}"')
-    for name, value in widget["attrs"].items():
-        if value is False:
-            continue
-        parts.append(f" {conditional_escape(name)}")
-        if value is not True:
-            parts.append(f'="{conditional_escape(str(value))}"')
+    parts.append(attrs_html(widget["attrs"]))
     parts.append(">")
+    return mark_safe("".join(parts))  # every part above is escaped
+
+
+def select_html(widget: dict) -> SafeString | None:
+    """``django/forms/widgets/select.html`` and its options, whitespace included; None for an
+    option with a template of its own."""
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{attrs_html(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        for option in options:
+            if option["template_name"] != OPTION_TEMPLATE:
+                return None
+            parts.append(
+                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                f"{attrs_html(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+            )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
     return mark_safe("".join(parts))  # every part above is escaped
 
 
@@ -54,4 +87,8 @@ class FormRenderer(DjangoTemplates):
     def render(self, template_name, context, request=None):
         if template_name in INPUT_TEMPLATES:
             return input_html(context["widget"])
+        if template_name in SELECT_TEMPLATES:
+            html = select_html(context["widget"])
+            if html is not None:
+                return html
         return super().render(template_name, context, request)

@@ -7,6 +7,7 @@ from datetime import date
 
 from django import forms
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -44,11 +45,18 @@ def normalize_account_number(value: str) -> str:
     return "".join(value.split()).upper()
 
 
-def company_get_eligible(*, account_number: str, on: date | None = None) -> Company:
-    """R1: the company behind an account number, or the reason it may not register."""
-    company = Company.objects.filter(
-        account_number=normalize_account_number(account_number)
-    ).first()
+def company_get_eligible(
+    *, account_number: str, on: date | None = None, companies: QuerySet[Company] | None = None
+) -> Company:
+    """R1: the company behind an account number, or the reason it may not register.
+
+    ``companies`` (all of them by default) may carry what else the caller reads with it.
+    """
+    companies = Company.objects.all() if companies is None else companies
+    # The account number is unique: no ORDER BY needed to pick one.
+    company = next(
+        iter(companies.filter(account_number=normalize_account_number(account_number))[:1]), None
+    )
     if company is None:
         raise CompanyNotFound()
     company_eligibility_check(company=company, on=on)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.db import DatabaseError, connection
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext as _t
 
 from ctpat.models import Company
@@ -109,13 +109,18 @@ def company_limit_error(*, seminar: Seminar, company: Company) -> CompanyLimitRe
     )
 
 
-def company_at_limit(*, seminar: Seminar, company: Company) -> bool:
-    """Whether the company holds its limit now, by the seminar's row (one read, no lock)."""
-    return CompanyAllocation.objects.filter(
-        seminar_id=seminar.pk,
-        company=company,
-        confirmed_count__gte=F("seminar__per_company_limit"),
-    ).exists()
+def companies_with_limit(*, seminar: Seminar) -> QuerySet[Company]:
+    """Companies, each with ``at_limit``: whether it holds the seminar's per-company limit now,
+    by the seminar's row (read with the company, no lock)."""
+    return Company.objects.annotate(
+        at_limit=Exists(
+            CompanyAllocation.objects.filter(
+                seminar_id=seminar.pk,
+                company=OuterRef("pk"),
+                confirmed_count__gte=F("seminar__per_company_limit"),
+            )
+        )
+    )
 
 
 def company_seats_held(*, seminar: Seminar, company: Company) -> int:

@@ -160,14 +160,19 @@ def registration_create(
     now = now or timezone.now()
     if not seminar.registration_is_open(now=now):
         raise RegistrationClosed()
-    company = company_get_eligible(account_number=account_number, on=timezone.localdate(now))
+    company = company_get_eligible(
+        account_number=account_number,
+        on=timezone.localdate(now),
+        companies=seats.companies_with_limit(seminar=seminar),
+    )
     day, sessions = choices_validate(
         seminar=seminar, workshop_day_id=workshop_day_id, session_ids=session_ids
     )
     answer_rows = answers_validate(seminar=seminar, answers=answers)
-    # R3 is decided in the transaction; a company already at its limit is told so before anything
-    # is written or any seat is locked (a seat it holds frees only when a colleague cancels).
-    if seats.company_at_limit(seminar=seminar, company=company):
+    # R3 is decided in the transaction; a company already at its limit (as read with it) is told
+    # so before anything is written or any seat is locked (a seat it holds frees only when a
+    # colleague cancels).
+    if company.at_limit:
         raise seats.company_limit_error(seminar=seminar, company=company)
     # R6 needs no read first: the unique index refuses the INSERT before any seat is touched.
     email = email.strip()

@@ -2,8 +2,8 @@
 
 A registration POST reads the seminar, its days and sessions (the form validates the choice and
 the service checks it against the same loaded program; in production they come from the page
-cache, off in tests), the seminar's questions, the company and whether it holds its limit
-already; then, in one transaction, it inserts the registration, its picks and its outbox
+cache, off in tests), the seminar's questions, and the company with whether it holds its limit
+already (one query); then, in one transaction, it inserts the registration, its picks and its outbox
 messages and takes the seats. On PostgreSQL the seats are one call (seminar, day, sessions and
 the company's allocation); SQLite, whose writers queue for the whole database anyway, moves each
 counter with a statement of its own. E-mail goes out later, from the worker (``send_outbox
@@ -24,8 +24,8 @@ from tests.factories import CompanyFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
 
-# seminar, days, sessions, questions, company, the company's seats against its limit
-READS = 6
+# seminar, days, sessions, questions, the company with its seats against its limit
+READS = 5
 
 
 def seat_statements(*, sessions: bool = False) -> int:
