@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.db import DatabaseError, connection
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import F
 from django.utils.translation import gettext as _t
 
 from ctpat.models import Company
@@ -109,18 +109,19 @@ def company_limit_error(*, seminar: Seminar, company: Company) -> CompanyLimitRe
     )
 
 
-def companies_with_limit(*, seminar: Seminar) -> QuerySet[Company]:
-    """Companies, each with ``at_limit``: whether it holds the seminar's per-company limit now,
-    by the seminar's row (read with the company, no lock)."""
-    return Company.objects.annotate(
-        at_limit=Exists(
-            CompanyAllocation.objects.filter(
-                seminar_id=seminar.pk,
-                company=OuterRef("pk"),
-                confirmed_count__gte=F("seminar__per_company_limit"),
-            )
-        )
+def company_with_limit(account_number: str, *, seminar: Seminar) -> Company | None:
+    """The company with that (normalized) account number, and ``at_limit``: whether it holds
+    the seminar's per-company limit now, by the seminar's row. One read, no lock; written in SQL
+    since the ORM's building of this query cost more than running it."""
+    company, allocation = Company._meta.db_table, CompanyAllocation._meta.db_table
+    sql = (
+        f"SELECT c.*, EXISTS (SELECT 1 FROM {allocation} a "
+        f"JOIN {Seminar._meta.db_table} s ON s.id = a.seminar_id "
+        "WHERE a.seminar_id = %s AND a.company_id = c.id "
+        "AND a.confirmed_count >= s.per_company_limit) AS at_limit "
+        f"FROM {company} c WHERE c.account_number = %s"
     )
+    return next(iter(Company.objects.raw(sql, [seminar.pk, account_number])), None)
 
 
 def company_seats_held(*, seminar: Seminar, company: Company) -> int:

@@ -6,6 +6,7 @@ promotion from the wait-list then needs. Measured on PostgreSQL with fsync on, t
 row last instead bought no throughput and a longer latency tail.
 """
 
+import functools
 import itertools
 import secrets
 from collections.abc import Mapping, Sequence
@@ -163,7 +164,7 @@ def registration_create(
     company = company_get_eligible(
         account_number=account_number,
         on=timezone.localdate(now),
-        companies=seats.companies_with_limit(seminar=seminar),
+        lookup=functools.partial(seats.company_with_limit, seminar=seminar),
     )
     day, sessions = choices_validate(
         seminar=seminar, workshop_day_id=workshop_day_id, session_ids=session_ids
