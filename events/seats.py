@@ -113,15 +113,46 @@ def company_with_limit(account_number: str, *, seminar: Seminar) -> Company | No
     """The company with that (normalized) account number, and ``at_limit``: whether it holds
     the seminar's per-company limit now, by the seminar's row. One read, no lock; written in SQL
     since the ORM's building of this query cost more than running it."""
-    company, allocation = Company._meta.db_table, CompanyAllocation._meta.db_table
+    columns = _company_columns()
     sql = (
-        f"SELECT c.*, EXISTS (SELECT 1 FROM {allocation} a "
+        f"SELECT {', '.join(f'c.{col.target.column}' for col, _converters in columns)}, "
+        f"EXISTS (SELECT 1 FROM {CompanyAllocation._meta.db_table} a "
         f"JOIN {Seminar._meta.db_table} s ON s.id = a.seminar_id "
         "WHERE a.seminar_id = %s AND a.company_id = c.id "
-        "AND a.confirmed_count >= s.per_company_limit) AS at_limit "
-        f"FROM {company} c WHERE c.account_number = %s"
+        "AND a.confirmed_count >= s.per_company_limit) "
+        f"FROM {Company._meta.db_table} c WHERE c.account_number = %s"
     )
-    return next(iter(Company.objects.raw(sql, [seminar.pk, account_number])), None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [seminar.pk, account_number])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    # What the ORM's own reads do to each value (aware datetimes on SQLite, say).
+    for value, (col, converters) in zip(row, columns, strict=False):
+        for converter in converters:
+            value = converter(value, col, connection)
+        values.append(value)
+    company = Company.from_db(connection.alias, [col.target.attname for col, _ in columns], values)
+    company.at_limit = bool(row[-1])
+    return company
+
+
+def _company_columns() -> list[tuple]:
+    """Each of the company's columns with the converters the database backend gives it."""
+    key = ("company_columns", connection.vendor)
+    if key not in _COLUMNS:
+        _COLUMNS[key] = [
+            (
+                col := field.get_col(Company._meta.db_table),
+                connection.ops.get_db_converters(col) + col.get_db_converters(connection),
+            )
+            for field in Company._meta.concrete_fields
+        ]
+    return _COLUMNS[key]
+
+
+_COLUMNS: dict[tuple, list] = {}
 
 
 def company_seats_held(*, seminar: Seminar, company: Company) -> int:

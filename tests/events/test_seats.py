@@ -222,3 +222,27 @@ def test_seats_take_all_carries_the_commit():
         observer.close()
     seminar.refresh_from_db()
     assert seminar.confirmed_count == 2
+
+
+def test_company_with_limit_reads_the_company_as_the_orm_does_and_its_limit():
+    seminar = seminar_build(per_company_limit=2)
+    company = CompanyFactory(expires_on=timezone.localdate(), poc_email="poc@partner.example")
+    other = CompanyFactory()
+    CompanyAllocation.objects.create(seminar=seminar, company=company, confirmed_count=1)
+    CompanyAllocation.objects.create(seminar=seminar, company=other, confirmed_count=2)
+
+    read = seats.company_with_limit(company.account_number, seminar=seminar)
+
+    expected = Company.objects.get(pk=company.pk)
+    assert read is not None
+    assert read.pk == company.pk
+    assert not read._state.adding
+    # Every field, typed as the ORM types it (dates, aware datetimes on SQLite too).
+    for field in Company._meta.concrete_fields:
+        assert getattr(read, field.attname) == getattr(expected, field.attname), field.name
+        assert type(getattr(read, field.attname)) is type(getattr(expected, field.attname))
+    assert read.at_limit is False
+    assert seats.company_with_limit(other.account_number, seminar=seminar).at_limit is True
+    Seminar.objects.filter(pk=seminar.pk).update(per_company_limit=1)
+    assert seats.company_with_limit(company.account_number, seminar=seminar).at_limit is True
+    assert seats.company_with_limit("NOSUCH0001", seminar=seminar) is None
