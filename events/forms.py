@@ -1,5 +1,6 @@
 """The registration form: it checks the shape of what was typed; the service decides the rest."""
 
+import copy
 import re
 
 from crispy_forms.helper import FormHelper
@@ -343,9 +344,8 @@ class RegistrationForm(PersonForm, ProgramForm):
         # One query for every question; the service then validates against the same list.
         prefetch_related_objects([seminar], "questions")
         self.questions = list(seminar.questions.all())
-        language = get_language()
-        for question in self.questions:
-            self.fields[question.field_name] = question_field(question, language=language)
+        for name, field in question_fields(seminar).items():
+            self.fields[name] = copy.deepcopy(field)
 
     def clean(self):
         cleaned = super().clean()
@@ -424,6 +424,22 @@ class RegistrationForm(PersonForm, ProgramForm):
             css_class="alert alert-warning",
             css_id="waitlist-offer",
         )
+
+
+def question_fields(seminar: Seminar) -> dict[str, forms.Field]:
+    """The fields that ask the seminar's questions, worded in the active language.
+
+    Built once per copy of the seminar and language, like ``program_choices``; each form takes
+    its own deep copy, as it does of its declared fields.
+    """
+    kept = seminar.__dict__.setdefault("_question_fields", {})
+    language = get_language()
+    if language not in kept:
+        kept[language] = {
+            question.field_name: question_field(question, language=language)
+            for question in seminar.questions.all()
+        }
+    return kept[language]
 
 
 def question_field(question: SeminarQuestion, *, language: str | None) -> forms.Field:
