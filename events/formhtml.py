@@ -11,6 +11,8 @@ it to crispy's own output). Anything else — another layout object, widget or h
 goes to crispy unchanged.
 """
 
+import html
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from crispy_forms.utils import TEMPLATE_PACK, render_field
@@ -291,16 +293,11 @@ def choice_options(field) -> SafeString:
             parts.extend(rows)
         else:
             parts.append(
-                format_html(
-                    '<fieldset class="choice-subgroup" data-day-group="{}"><legend class="mb-1"'
-                    "{}>{}</legend>{}</fieldset>",
-                    getattr(group, "day_id", ""),
-                    _lang(group),
-                    group,
-                    SafeString("".join(rows)),
-                )
+                '<fieldset class="choice-subgroup" '
+                f'data-day-group="{_escaped(getattr(group, "day_id", ""))}"><legend class="mb-1"'
+                f"{_lang(group)}>{_escaped(group)}</legend>{''.join(rows)}</fieldset>"
             )
-    return SafeString("".join(parts))
+    return mark_safe("".join(parts))  # every value in it is escaped
 
 
 def _grouped(choices):
@@ -312,35 +309,35 @@ def _grouped(choices):
             yield None, [(value, label)]
 
 
-def _lang(label) -> SafeString:
+def _lang(label) -> str:
     language = getattr(label, "title_lang", "")
-    return format_html(' lang="{}"', language) if language else SafeString("")
+    return f' lang="{_escaped(language)}"' if language else ""
 
 
-def _option(*, input_type, invalid, name, value, option_id, label, checked) -> SafeString:
+def _escaped(value) -> str:
+    """``conditional_escape`` without its lazy-argument wrapper: the options call it hundreds of
+    times a form (``html.escape`` is what Django's ``escape`` runs)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def _option(*, input_type, invalid, name, value, option_id, label, checked) -> str:
     day_id = getattr(label, "day_id", None)
     if isinstance(label, ChoiceLabel) and label.title:
-        text = format_html('<span class="choice__title"{}>{}</span>', _lang(label), label.title)
+        text = f'<span class="choice__title"{_lang(label)}>{_escaped(label.title)}</span>'
         if label.detail:
-            text += format_html('<span class="choice__detail">{}</span>', label.detail)
+            text += f'<span class="choice__detail">{_escaped(label.detail)}</span>'
         if label.seats:
-            text += format_html(
-                '<span class="choice__seats{}">{}</span>',
-                " seats--full" if label.full else "",
-                label.seats,
-            )
+            full = " seats--full" if label.full else ""
+            text += f'<span class="choice__seats{full}">{_escaped(label.seats)}</span>'
     else:
-        text = format_html("{}", label)
-    return format_html(
-        '<div class="form-check choice"><input type="{}" class="form-check-input{}" name="{}" '
-        'value="{}" id="{}"{}{}><label for="{}" class="form-check-label">{}</label></div>',
-        input_type,
-        invalid,
-        name,
-        value,
-        option_id,
-        format_html(' data-day="{}"', day_id) if day_id else "",
-        SafeString(" checked") if checked else "",
-        option_id,
-        text,
+        text = _escaped(label)
+    option_id = _escaped(option_id)
+    day = f' data-day="{_escaped(day_id)}"' if day_id else ""
+    return (
+        f'<div class="form-check choice"><input type="{input_type}" '
+        f'class="form-check-input{invalid}" name="{_escaped(name)}" value="{_escaped(value)}" '
+        f'id="{option_id}"{day}{" checked" if checked else ""}><label for="{option_id}" '
+        f'class="form-check-label">{text}</label></div>'
     )

@@ -374,6 +374,13 @@ class RegistrationForm(PersonForm, ProgramForm):
 
     @property
     def helper(self) -> FormHelper:
+        # crispy reads it more than once a render: built once for each state of the form.
+        key = (self.waitlist_offered, self.seminar.remaining <= 0, get_language())
+        if self.__dict__.get("_helper_key") != key:
+            self._helper, self._helper_key = self._helper_build(), key
+        return self._helper
+
+    def _helper_build(self) -> FormHelper:
         waitlist_only = self.seminar.remaining <= 0
         parts = [
             Fieldset(
