@@ -189,35 +189,55 @@ def registration_substitute(
     Returns the colleague's registration.
     """
     now = now or timezone.now()
-    with _one_active_registration_per_email(email.strip()), transaction.atomic(durable=True):
+    email = email.strip()
+    if email.lower() == registration.email.lower():
+        raise AlreadyRegistered(_t("Enter your colleague's e-mail address, not yours."))
+    with _one_active_registration_per_email(email), transaction.atomic(durable=True):
+        # The colleague's row first, as a registration writes its own: it locks nothing anyone
+        # waits for but the same address's twin, and the two settle R6 between them before
+        # either holds the seminar's row (taking that row first let a hand-over and a registration
+        # of the same address wait for each other: a deadlock).
+        new = Registration.objects.create(
+            seminar=registration.seminar,
+            company=registration.company,
+            workshop_day=registration.workshop_day,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            email=email,
+            job_title=job_title.strip(),
+            phone=phone.strip(),
+            status=registration.status,
+            confirmation_code=confirmation_code_generate(),
+            manage_token=manage_token_generate(),
+            language=language,
+            created_at=now,
+            waitlisted_at=registration.waitlisted_at,
+            confirmed_at=registration.confirmed_at,
+        )
         old = _lock_changeable(registration, actor=actor, now=now)
-        if email.strip().lower() == old.email.lower():
+        if email.lower() == old.email.lower():
             raise AlreadyRegistered(_t("Enter your colleague's e-mail address, not yours."))
         if not old.company.is_eligible(on=timezone.localdate(now)):
             raise CompanyNotEligible(
                 _t("Your company is no longer eligible, so its seats cannot be handed over.")
             )
+        # What the colleague takes over, as it is under the lock (a promotion or a move may have
+        # come in between).
+        held = {
+            "status": old.status,
+            "workshop_day_id": old.workshop_day_id,
+            "waitlisted_at": old.waitlisted_at,
+            "confirmed_at": old.confirmed_at,
+        }
+        changed = [name for name, value in held.items() if getattr(new, name) != value]
+        if changed:
+            for name in changed:
+                setattr(new, name, held[name])
+            new.save(update_fields=changed)
         status = old.status
         old.status = RegistrationStatus.SUBSTITUTED
         old.cancelled_at = now
         old.save(update_fields=["status", "cancelled_at"])
-        new = Registration.objects.create(
-            seminar=old.seminar,
-            company=old.company,
-            workshop_day=old.workshop_day,
-            first_name=first_name.strip(),
-            last_name=last_name.strip(),
-            email=email.strip(),
-            job_title=job_title.strip(),
-            phone=phone.strip(),
-            status=status,
-            confirmation_code=confirmation_code_generate(),
-            manage_token=manage_token_generate(),
-            language=language,
-            created_at=now,
-            waitlisted_at=old.waitlisted_at,
-            confirmed_at=old.confirmed_at,
-        )
         RegistrationSession.objects.filter(registration=old).update(registration=new)
         old.substituted_by = new
         old.save(update_fields=["substituted_by"])

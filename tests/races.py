@@ -42,7 +42,8 @@ def race(tasks: list[Task]) -> list[object]:
     for thread in threads:
         thread.join(timeout=120)
     assert [thread for thread in threads if thread.is_alive()] == []
-    assert [repr(o) for o in outcomes if isinstance(o, BaseException)] == []
+    errors = [repr(o) for o in outcomes if isinstance(o, BaseException)]
+    assert errors == [], errors
     return outcomes
 
 

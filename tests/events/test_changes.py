@@ -9,6 +9,7 @@ from django.utils import timezone
 from ctpat.enums import CertificationStatus
 from ctpat.exceptions import CompanyNotEligible
 from ctpat.services import company_set_status
+from events.capacity import seminar_capacity_set
 from events.changes import (
     registration_cancel,
     registration_change,
@@ -297,6 +298,30 @@ def test_registration_substitute_hands_over_the_same_place(
     }
     assert [c.action for c in old.changes.all()] == [RegistrationAction.SUBSTITUTED]
     assert [c.action for c in new.changes.all()] == [RegistrationAction.SUBSTITUTE_IN]
+
+
+def test_registration_substitute_from_a_stale_copy_hands_over_the_place_as_it_is_now(
+    seminar, company, register, seat_ledger
+):
+    """The colleague's row is written before the lock; what it takes over is read under it."""
+    seminar.capacity = 0
+    seminar.save(update_fields=["capacity"])
+    stale = register(seminar, company, waitlist=True)
+    assert stale.status == WAITLISTED
+    [promoted] = seminar_capacity_set(seminar=seminar, capacity=1)  # promotes it
+    assert promoted.pk == stale.pk
+    before = seat_ledger(seminar)
+
+    new = registration_substitute(registration=stale, **COLLEAGUE)
+
+    fresh = Registration.objects.get(pk=stale.pk)
+    assert (fresh.status, fresh.substituted_by) == (SUBSTITUTED, new)
+    assert new.status == CONFIRMED
+    assert (new.waitlisted_at, new.confirmed_at) == (fresh.waitlisted_at, fresh.confirmed_at)
+    assert new.confirmed_at is not None
+    assert Registration.objects.get(pk=new.pk).status == CONFIRMED
+    after = seat_ledger(seminar)
+    assert after["counters"] == before["counters"] == after["rows"]
 
 
 @pytest.mark.parametrize(

@@ -380,3 +380,46 @@ def test_race_substitute_same_registration_twice_one_wins(round_, seat_ledger):
             registration=original, kind=EmailKind.HANDED_OVER
         )
         assert handed_over.count() == 1
+
+
+@pytest.mark.parametrize("round_", ROUNDS)
+def test_race_hand_over_to_an_email_that_registers_itself_one_wins(round_, seat_ledger):
+    """A seat handed to a colleague while that colleague registers with the same address: one
+    of the two gets it and the other is refused (R6), never a deadlock between the e-mail's
+    index entry and the seminar's row."""
+    seminar = seminar_build(capacity=20, day_capacities=(20, 20))
+    day = seminar.days.first()
+    holders = _setup(
+        seminar,
+        [person(CompanyFactory(), f"holder{n}@race.example", day=day) for n in range(6)],
+        CONFIRMED,
+    )
+
+    def hand_over(registration: Registration, email: str) -> Task:
+        colleague = {
+            "first_name": "Jorge",
+            "last_name": "Ramírez",
+            "email": email,
+            "job_title": "Security coordinator",
+            "phone": "+52 664 555 0123",
+        }
+        return _own(registration.pk), lambda own: str(
+            registration_substitute(registration=own, **colleague).status
+        )
+
+    tasks = []
+    for n, holder in enumerate(holders):
+        email = f"both{n}@race.example"
+        tasks.append(hand_over(holder, email))
+        tasks.append(_register(seminar, person(CompanyFactory(), email, day=day)))
+
+    outcomes = race(tasks)
+
+    _assert_invariants(seminar, seat_ledger)
+    for n in range(len(holders)):
+        pair = outcomes[2 * n : 2 * n + 2]
+        assert sorted(pair) == sorted([CONFIRMED, "AlreadyRegistered"]), pair
+        active = Registration.objects.filter(
+            seminar=seminar, email=f"both{n}@race.example", status__in=[CONFIRMED]
+        )
+        assert active.count() == 1
