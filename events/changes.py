@@ -24,7 +24,13 @@ from events.exceptions import (
     WorkshopDayFull,
 )
 from events.history import registration_log
-from events.models import BreakoutSession, OutboundEmail, Registration, RegistrationSession
+from events.models import (
+    BreakoutSession,
+    OutboundEmail,
+    Registration,
+    RegistrationSession,
+    text_naming,
+)
 from events.outbox import outbox_write
 from events.services import (
     choices_validate,
@@ -129,8 +135,9 @@ def registration_change(
             seats.session_seats_release(sessions=old_sessions)
             if not seats.day_seat_take(day=day):
                 raise WorkshopDayFull(
-                    _t("%(day)s is full. Your registration is unchanged.")
-                    % {"day": day.localized("label")}
+                    text_naming(
+                        _t("%(day)s is full. Your registration is unchanged."), day=(day, "label")
+                    )
                 )
             seats.session_seats_take(sessions=sessions)
         RegistrationSession.objects.filter(registration=registration).delete()

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +81,23 @@ class LocalizedTextsMixin:
         """``"en"`` where ``localized`` shows the English text to a Spanish reader, else None."""
         spanish_missing = not getattr(self, f"{field}_es") and getattr(self, field)
         return "en" if spanish_missing and _is_spanish(language or get_language()) else None
+
+    def localized_html(self, field: str) -> SafeString:
+        """``localized`` as page text: escaped, and an English fallback on a Spanish page marked
+        as English (``<span lang="en">``, WCAG 3.1.2 language of parts)."""
+        text = self.localized(field)
+        language = self.fallback_language(field)
+        if language:
+            return format_html('<span lang="{}">{}</span>', language, text)
+        return conditional_escape(text)
+
+
+def text_naming(message: str, **names: tuple[LocalizedTextsMixin, str]) -> SafeString:
+    """A translated ``message`` with ``%(name)s`` placeholders, as page text: the message escaped,
+    each name (an object and its field, such as ``(session, "topic")``) put in by
+    ``localized_html``. For refusals that quote a day or session staff named."""
+    html = {key: obj.localized_html(field) for key, (obj, field) in names.items()}
+    return mark_safe(conditional_escape(message) % html)  # the message and each name escaped
 
 
 class Seminar(LocalizedTextsMixin, CountedModel):

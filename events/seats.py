@@ -17,7 +17,13 @@ from django.utils.translation import gettext as _t
 
 from ctpat.models import Company
 from events.exceptions import CompanyLimitReached, SessionFull
-from events.models import BreakoutSession, CompanyAllocation, Seminar, WorkshopDay
+from events.models import (
+    BreakoutSession,
+    CompanyAllocation,
+    Seminar,
+    WorkshopDay,
+    text_naming,
+)
 
 
 def seminar_lock(*, seminar: Seminar) -> Seminar:
@@ -86,8 +92,13 @@ def session_full_error(*, sessions: list[BreakoutSession]) -> SessionFull:
     full = BreakoutSession.objects.filter(pk__in=ids, confirmed_count__gte=F("capacity"))
     first_full = by_id[full.order_by("pk").values_list("pk", flat=True).first() or ids[0]]
     return SessionFull(
-        _t("The session “%(topic)s” has just filled up. Choose another session or leave it out.")
-        % {"topic": first_full.localized("topic")}
+        text_naming(
+            _t(
+                "The session “%(topic)s” has just filled up. "
+                "Choose another session or leave it out."
+            ),
+            topic=(first_full, "topic"),
+        )
     )
 
 

@@ -38,6 +38,7 @@ from events.models import (
     RegistrationSession,
     Seminar,
     WorkshopDay,
+    text_naming,
 )
 from events.outbox import outbox_write
 
@@ -81,15 +82,22 @@ def choices_validate(
     )
     if len(sessions) != len(wanted):
         raise InvalidChoice(
-            _t("Choose break-out sessions on your workshop day (%(day)s).")
-            % {"day": day.localized("label")},
+            text_naming(
+                _t("Choose break-out sessions on your workshop day (%(day)s)."), day=(day, "label")
+            ),
             field="sessions",
         )
     for earlier, later in itertools.pairwise(sessions):
         if earlier.overlaps(later):
             raise SessionsOverlap(
-                _t("“%(first)s” and “%(second)s” take place at the same time. Choose one of them.")
-                % {"first": earlier.localized("topic"), "second": later.localized("topic")}
+                text_naming(
+                    _t(
+                        "“%(first)s” and “%(second)s” take place at the same time. "
+                        "Choose one of them."
+                    ),
+                    first=(earlier, "topic"),
+                    second=(later, "topic"),
+                )
             )
     return day, sessions
 

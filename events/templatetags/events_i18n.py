@@ -4,7 +4,6 @@ from datetime import datetime
 
 from django import template
 from django.utils import formats, timezone
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
 register = template.Library()
@@ -23,13 +22,7 @@ def localized_html(obj, field: str) -> SafeString:
     ``<span lang="en">`` lets a screen reader switch its voice for the English words (WCAG 3.1.2,
     language of parts). Markup cannot stand in an attribute or in ``<title>``: use ``localized``.
     """
-    if not obj:
-        return SafeString("")
-    text = obj.localized(field)
-    language = obj.fallback_language(field)
-    if language:
-        return format_html('<span lang="{}">{}</span>', language, text)
-    return conditional_escape(text)
+    return obj.localized_html(field) if obj else SafeString("")
 
 
 @register.filter

@@ -117,3 +117,43 @@ def test_pages_in_english_carry_no_language_mark(client, seminar):
         '<html lang="en"',
         '<button type="submit" id="language-en" name="language" value="en" lang="en"',
     ]
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_refusal_quoting_session_topics_marks_english_fallback_and_escapes(
+    client, seminar, company, language
+):
+    """The overlap refusal names two staff-entered topics: in Spanish, each English one is
+    marked as English, in the field's error and in the summary; markup in a topic stays text."""
+    day = seminar.days.order_by("date").first()
+    first, overlapping = day.sessions.order_by("starts_at", "id")[:2]
+    overlapping.topic = "Suspensions <b>&</b> removals"
+    overlapping.topic_es = ""
+    overlapping.save(update_fields=["topic", "topic_es"])
+    data = {
+        "account_number": company.account_number,
+        "first_name": "María",
+        "last_name": "González",
+        "email": "maria@partner.example",
+        "job_title": "Manager",
+        "phone": "+52 664 555 0100",
+        "workshop_day": str(day.pk),
+        "sessions": [str(first.pk), str(overlapping.pk)],
+    }
+
+    response = client.post(
+        reverse("events:registration_create", args=[seminar.slug]),
+        data,
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    hostile = "Suspensions &lt;b&gt;&amp;&lt;/b&gt; removals"
+    if language == "es":
+        marked = [f'<span lang="en">{first.topic}</span>', f'<span lang="en">{hostile}</span>']
+        for name in marked:
+            assert page.count(name) == 2, name  # the field's error and the summary
+    else:
+        assert page.count(f"“{hostile}”") == 2
+        assert '<span lang="en">' not in page
