@@ -31,6 +31,18 @@ def seminar_lock(*, seminar: Seminar) -> Seminar:
     return Seminar.objects.select_for_update(no_key=True).get(pk=seminar.pk)
 
 
+def seminar_is_full(*, seminar: Seminar, open_at: datetime) -> bool:
+    """Whether the seminar is open at ``open_at`` (R7) with every seat taken (R2), by its row
+    (one read, no lock). A closed one is not "full": its refusal says that it closed."""
+    return Seminar.objects.filter(
+        pk=seminar.pk,
+        confirmed_count__gte=F("capacity"),
+        is_published=True,
+        registration_opens_at__lte=open_at,
+        registration_closes_at__gt=open_at,
+    ).exists()
+
+
 def seminar_seat_take(*, seminar: Seminar, open_at: datetime | None = None) -> bool:
     """R2, and R7 at ``open_at`` when given. Locks the row when it succeeds; a full (or closed)
     seminar is not locked by a failed attempt."""

@@ -225,6 +225,11 @@ def _registration_save(*, seminar, sessions, answers, person, waitlist, now) -> 
             )
         except seats.SeatUnavailable:
             pass
+    # Once the seminar is full, most people who keep posting the form have not asked for the
+    # wait-list: one read tells them so, with nothing written and no lock queued for (a seat
+    # freed in between goes to the wait-list first, in the transaction that frees it).
+    if not waitlist and seats.seminar_is_full(seminar=seminar, open_at=now):
+        raise SeminarFull()
     return _registration_save_deciding(
         seminar=seminar,
         sessions=sessions,

@@ -101,6 +101,24 @@ def test_query_count_registration_waitlisted(
     assert Registration.objects.get(email=data["email"]).status == RegistrationStatus.WAITLISTED
 
 
+def test_query_count_registration_refused_seminar_full(
+    client, seminar, company, register, django_assert_num_queries
+):
+    seminar.capacity = 1
+    seminar.save()
+    register(seminar, CompanyFactory())
+    data = person(seminar, company, 1)
+
+    # Full by the form's copy, and by one read of the seminar's row: refused with nothing
+    # written and no lock taken; the form is shown again with the wait-list offered.
+    with django_assert_num_queries(READS + 1):
+        response = client.post(register_url(seminar), data)
+
+    assert response.status_code == 422
+    assert 'id="waitlist-offer"' in response.content.decode()
+    assert Registration.objects.count() == 1
+
+
 def test_query_count_registration_refused_company_limit(
     client, seminar, company, register, django_assert_num_queries
 ):

@@ -9,6 +9,7 @@ PostgreSQL the seat call really carries the COMMIT (``seats.seats_take_all``).
 import pytest
 from django.db import OperationalError, connections, transaction
 from django.db.models import Prefetch
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ctpat.models import Company
@@ -110,6 +111,44 @@ def test_registration_stale_copy_of_a_seminar_that_closed(register, seat_ledger,
 
     assert Registration.objects.count() == 0
     assert seat_ledger(seminar)["counters"]["seminar"] == 0
+
+
+@pytest.mark.parametrize("fresh", [True, False], ids=["copy shows it full", "stale copy"])
+def test_registration_refused_full_seminar_queues_for_no_lock(register, fresh):
+    """Full by the row and no wait-list asked: one read refuses it, and it never waits for the
+    seminar's row. A copy that already shows it full writes nothing at all; a stale one tried
+    its seat call first, and that whole transaction rolled back."""
+    seminar = seminar_build(capacity=1)
+    stale = copy_of(seminar)
+    register(copy_of(seminar), CompanyFactory())
+    copy = copy_of(seminar) if fresh else stale
+    company = CompanyFactory()
+
+    with CaptureQueriesContext(connections["default"]) as queries, pytest.raises(SeminarFull):
+        register(copy, company)
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if "FOR UPDATE" in q or "FOR NO KEY UPDATE" in q]
+    if fresh:
+        assert not [q for q in sql if q.split()[0].upper() in ("INSERT", "UPDATE", "SAVEPOINT")]
+    assert Registration.objects.count() == 1
+    assert Seminar.objects.get(pk=seminar.pk).confirmed_count == 1
+
+
+@pytest.mark.parametrize("waitlist", [False, True], ids=["plain", "waitlist asked"])
+def test_registration_stale_copy_of_a_seminar_that_filled_and_closed(
+    register, seat_ledger, waitlist
+):
+    """A closed seminar's refusal says that it closed, full or not."""
+    seminar = seminar_build(capacity=1)
+    stale = copy_of(seminar)
+    register(copy_of(seminar), CompanyFactory())
+    Seminar.objects.filter(pk=seminar.pk).update(is_published=False)
+
+    with pytest.raises(RegistrationClosed):
+        register(stale, CompanyFactory(), waitlist=waitlist)
+
+    assert Registration.objects.count() == 1
 
 
 def test_registration_stale_copy_of_a_lowered_company_limit(register, seat_ledger):
