@@ -113,8 +113,9 @@ def _children(item, form, context, pack) -> str:
 
 
 def _id_class(item) -> str:
-    css_id = f' id="{item.css_id}"' if item.css_id else ""
-    css_class = f' class="{item.css_class}"' if item.css_class else ""
+    """crispy's ``id="…"`` and ``class="…"`` of a layout object (escaped, as its template does)."""
+    css_id = f' id="{_escaped(item.css_id)}"' if item.css_id else ""
+    css_class = f' class="{_escaped(item.css_class)}"' if item.css_class else ""
     return css_id + css_class
 
 
