@@ -244,10 +244,9 @@ def registration_substitute(
         status = old.status
         old.status = RegistrationStatus.SUBSTITUTED
         old.cancelled_at = now
-        old.save(update_fields=["status", "cancelled_at"])
-        RegistrationSession.objects.filter(registration=old).update(registration=new)
         old.substituted_by = new
-        old.save(update_fields=["substituted_by"])
+        old.save(update_fields=["status", "cancelled_at", "substituted_by"])
+        RegistrationSession.objects.filter(registration=old).update(registration=new)
         registration_log(
             registration=old,
             action=RegistrationAction.SUBSTITUTED,
