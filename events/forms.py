@@ -2,6 +2,8 @@
 
 import copy
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
@@ -27,6 +29,8 @@ from events.models import (
     WorkshopDay,
 )
 from events.templatetags.events_i18n import weekday_date
+
+T = TypeVar("T")
 
 # Single-line fields: any C0/C1 control character (tab and newline included) or NUL is a
 # pasted-in binary or a tampered request, never part of a name or a phone number.
@@ -171,18 +175,27 @@ def session_label(session: BreakoutSession) -> ChoiceLabel:
     )
 
 
-def program_choices(seminar: Seminar) -> tuple[list, list]:
-    """The workshop-day choices and the sessions grouped by day, labelled in the active language.
+def kept_per_language(seminar: Seminar, name: str, build: Callable[[str], T]) -> T:
+    """``build(language)`` for the active language, kept on the seminar object.
 
-    Kept on the seminar object: the registration form's copy is shared by a process's requests
-    for up to a second (``selectors.seminar_get_for_form``), and every form shown in that time
-    gets the same labels, counts included, from one build.
+    The registration form's copy of a seminar is shared by a process's requests for up to a
+    second (``selectors.seminar_get_for_form``): every form shown in that time gets what is kept
+    here, counts included, from one build per language.
     """
-    kept = seminar.__dict__.setdefault("_program_choices", {})
+    kept = seminar.__dict__.setdefault(name, {})
     language = get_language()
     if language not in kept:
+        kept[language] = build(language)
+    return kept[language]
+
+
+def program_choices(seminar: Seminar) -> tuple[list, list]:
+    """The workshop-day choices and the sessions grouped by day, labelled in the active language
+    (kept per copy of the seminar: ``kept_per_language``)."""
+
+    def build(_language: str) -> tuple[list, list]:
         days = list(seminar.days.all())
-        kept[language] = (
+        return (
             [(day.pk, day_label(day)) for day in days],
             [
                 (
@@ -193,7 +206,8 @@ def program_choices(seminar: Seminar) -> tuple[list, list]:
                 if day.sessions.all()
             ],
         )
-    return kept[language]
+
+    return kept_per_language(seminar, "_program_choices", build)
 
 
 class PersonForm(forms.Form):
@@ -436,17 +450,17 @@ class RegistrationForm(PersonForm, ProgramForm):
 def question_fields(seminar: Seminar) -> dict[str, forms.Field]:
     """The fields that ask the seminar's questions, worded in the active language.
 
-    Built once per copy of the seminar and language, like ``program_choices``; each form takes
-    its own deep copy, as it does of its declared fields.
+    Built once per copy of the seminar and language (``kept_per_language``); each form takes its
+    own deep copy, as it does of its declared fields.
     """
-    kept = seminar.__dict__.setdefault("_question_fields", {})
-    language = get_language()
-    if language not in kept:
-        kept[language] = {
+    return kept_per_language(
+        seminar,
+        "_question_fields",
+        lambda language: {
             question.field_name: question_field(question, language=language)
             for question in seminar.questions.all()
-        }
-    return kept[language]
+        },
+    )
 
 
 def question_field(question: SeminarQuestion, *, language: str | None) -> forms.Field:
