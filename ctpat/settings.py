@@ -240,6 +240,9 @@ LOGGING = {
 # `manage.py send_outbox --loop` sends it, so rendering and a slow SMTP server never slow a
 # registrant's request.
 OUTBOX_DELIVER_ON_COMMIT = env_bool("OUTBOX_DELIVER_ON_COMMIT", default=DEBUG)
+# Messages a second the worker (and send_reminders) may hand to the mail service: set it to the
+# account's sending quota (0: no limit). See events.outbox.outbox_send_due.
+OUTBOX_SEND_RATE = max(0.0, float(os.environ.get("OUTBOX_SEND_RATE", "10")))
 
 # The seminar page, availability.json and the blank registration form are rendered at most once
 # per this many seconds per app-server process and shared by anonymous visitors (at most 2;

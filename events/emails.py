@@ -5,10 +5,12 @@ registration as it is now: a retried message never carries a private link revoke
 and the calendar file matches the seat the person holds.
 """
 
+from collections.abc import Sequence
 from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -17,7 +19,13 @@ from django.utils.translation import ngettext
 
 from events.calendar import CANCEL, PUBLISH, registration_calendar_build
 from events.enums import EmailKind, RegistrationStatus
-from events.models import CompanyAllocation, OutboundEmail, Registration
+from events.models import (
+    BreakoutSession,
+    CompanyAllocation,
+    OutboundEmail,
+    Registration,
+    RegistrationChange,
+)
 from events.waitlist import waitlist_position
 
 # Kinds that tell the registrant they hold a seat: their calendar file adds (or updates) it.
@@ -44,11 +52,67 @@ def registration_manage_url(*, registration: Registration) -> str:
     )
 
 
-def email_message_build(*, email: OutboundEmail) -> EmailMultiAlternatives:
+class Reads:
+    """What rendering reads beyond a message's row and registration, for a batch of messages.
+
+    A fixed number of queries serves any number of messages: the worker renders a rush's
+    thousands of messages without a query each for sessions, calendar versions or seat counts.
+    The messages' rows must come with their registration, seminar, company and day
+    (``select_related``); ``email_message_build`` reads a single message's the same way.
+    """
+
+    def __init__(self, emails: Sequence[OutboundEmail]):
+        registrations = [email.registration for email in emails]
+        prefetch_related_objects(
+            registrations,
+            Prefetch(
+                "sessions",
+                queryset=BreakoutSession.objects.order_by("starts_at", "topic"),
+                to_attr="sessions_in_order",
+            ),
+        )
+        self.changes = dict(
+            RegistrationChange.objects.filter(registration__in=registrations)
+            .values("registration")
+            .annotate(count=Count("pk"))
+            .values_list("registration", "count")
+        )
+        pairs = {
+            (email.registration.seminar_id, email.registration.company_id)
+            for email in emails
+            if email.kind == EmailKind.COMPANY_NOTICE
+        }
+        self.seats_taken: dict[tuple[int, int], int] = {}
+        self.waiting: dict[tuple[int, int], int] = {}
+        if pairs:
+            seminars, companies = ({pair[n] for pair in pairs} for n in (0, 1))
+            self.seats_taken = {
+                (seminar, company): taken
+                for seminar, company, taken in CompanyAllocation.objects.filter(
+                    seminar__in=seminars, company__in=companies
+                ).values_list("seminar", "company", "confirmed_count")
+            }
+            self.waiting = {
+                (seminar, company): count
+                for seminar, company, count in Registration.objects.filter(
+                    seminar__in=seminars,
+                    company__in=companies,
+                    status=RegistrationStatus.WAITLISTED,
+                )
+                .values("seminar", "company")
+                .annotate(count=Count("pk"))
+                .values_list("seminar", "company", "count")
+            }
+
+
+def email_message_build(
+    *, email: OutboundEmail, reads: Reads | None = None
+) -> EmailMultiAlternatives:
     """The message of one outbox row in the registrant's language, with text and HTML parts."""
+    reads = reads or Reads([email])
     registration = email.registration
     with translation.override(registration.language):
-        context = _context(email=email)
+        context = _context(email=email, reads=reads)
         message = EmailMultiAlternatives(
             subject=_subject(email=email, context=context),
             body=render_to_string(f"emails/{email.kind}.txt", context),
@@ -58,13 +122,13 @@ def email_message_build(*, email: OutboundEmail) -> EmailMultiAlternatives:
         message.attach_alternative(
             render_to_string(f"emails/{email.kind}.html", context), "text/html"
         )
-        calendar = _calendar_part(email=email, context=context)
+        calendar = _calendar_part(email=email, context=context, reads=reads)
         if calendar is not None:
             message.attach(calendar)
     return message
 
 
-def _context(*, email: OutboundEmail) -> dict:
+def _context(*, email: OutboundEmail, reads: Reads) -> dict:
     registration = email.registration
     seminar = registration.seminar
     context = {
@@ -73,7 +137,7 @@ def _context(*, email: OutboundEmail) -> dict:
         "seminar": seminar,
         "company": registration.company,
         "workshop_day": registration.workshop_day,
-        "sessions": list(registration.sessions.order_by("starts_at", "topic")),
+        "sessions": registration.sessions_in_order,
         "had_seat": registration.confirmed_at is not None,
         "substitute_for": email.context.get("substitute_for", ""),
         "dropped_sessions": email.context.get("dropped_sessions", []),
@@ -91,7 +155,7 @@ def _context(*, email: OutboundEmail) -> dict:
     if email.kind in (EmailKind.HANDED_OVER, EmailKind.COMPANY_NOTICE):
         context["successor"] = registration.substituted_by
     if email.kind == EmailKind.COMPANY_NOTICE:
-        context.update(_company_context(email=email, context=context))
+        context.update(_company_context(email=email, context=context, reads=reads))
     return context
 
 
@@ -105,20 +169,15 @@ def _starts_in(days: int) -> str:
     return ngettext("starts in %(days)d day", "starts in %(days)d days", days) % {"days": days}
 
 
-def _company_context(*, email: OutboundEmail, context: dict) -> dict:
+def _company_context(*, email: OutboundEmail, context: dict, reads: Reads) -> dict:
     registration = email.registration
-    seminar = registration.seminar
-    allocation = CompanyAllocation.objects.filter(
-        seminar=seminar, company=registration.company
-    ).first()
+    pair = (registration.seminar_id, registration.company_id)
     return {
         "event": email.context.get("event", ""),
         "headline": _notice_headline(email=email, context=context),
-        "seats_taken": allocation.confirmed_count if allocation else 0,
-        "seat_limit": seminar.per_company_limit,
-        "waiting": seminar.registrations.filter(
-            company=registration.company, status=RegistrationStatus.WAITLISTED
-        ).count(),
+        "seats_taken": reads.seats_taken.get(pair, 0),
+        "seat_limit": registration.seminar.per_company_limit,
+        "waiting": reads.waiting.get(pair, 0),
     }
 
 
@@ -187,7 +246,7 @@ def _subject(*, email: OutboundEmail, context: dict) -> str:
     return templates[kind] % values
 
 
-def _calendar_part(*, email: OutboundEmail, context: dict) -> MIMEText | None:
+def _calendar_part(*, email: OutboundEmail, context: dict, reads: Reads) -> MIMEText | None:
     """PUBLISH for a seat held now; CANCEL when a seat was given up, so calendars drop it."""
     registration = email.registration
     if email.kind in CALENDAR_KINDS and registration.status == RegistrationStatus.CONFIRMED:
@@ -205,7 +264,7 @@ def _calendar_part(*, email: OutboundEmail, context: dict) -> MIMEText | None:
         sessions=sessions,
         method=method,
         # Every change to the registration is a new version of its calendar entries.
-        sequence=registration.changes.count(),
+        sequence=reads.changes.get(registration.pk, 0),
     )
     part = MIMEText(document.decode(), "calendar", "utf-8")
     part.set_param("method", method)

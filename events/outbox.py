@@ -6,10 +6,15 @@ whatever failed); a failing mail server only delays a message, it never fails a 
 """
 
 import logging
+import math
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from events.enums import EmailKind
@@ -85,47 +90,122 @@ def _retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
 
 
-def _claim(email_id: int, *, attempts: int, now: datetime) -> bool:
-    """Lease one message to this process until its next attempt is due; False if another has it."""
-    return bool(
-        OutboundEmail.objects.filter(
-            pk=email_id, sent_at__isnull=True, attempts=attempts, next_attempt_at__lte=now
-        ).update(attempts=attempts + 1, next_attempt_at=now + _retry_delay(attempts + 1))
-    )
+# Messages claimed, sent and marked together: two commits per batch instead of two per message
+# (a rush writes two messages per seat, and every commit waits for the disk). A worker killed in
+# the middle of a batch may send its first messages again after their retry delay.
+BATCH = 50
 
 
-def outbox_deliver(*, ids: list[int] | None = None, limit: int = 500) -> tuple[int, int]:
-    """Send due messages (all, or those of ``ids``); returns (sent, failed). Never raises."""
-    now = timezone.now()
+def _claim(*, ids: list[int] | None, now: datetime, limit: int) -> dict[int, int]:
+    """Lease up to ``limit`` due messages to this process until their next attempt is due.
+
+    Returns each claimed message's attempt number. The rows are locked while they are claimed:
+    another deliverer skips them (PostgreSQL) or waits for this transaction (SQLite's writers
+    serialize), and then finds them no longer due.
+    """
     due = OutboundEmail.objects.filter(
         sent_at__isnull=True, next_attempt_at__lte=now, attempts__lt=MAX_ATTEMPTS
     )
     if ids is not None:
         due = due.filter(pk__in=ids)
-    sent = failed = 0
-    for email_id, attempts in due.order_by("next_attempt_at", "pk").values_list("pk", "attempts")[
-        :limit
-    ]:
-        if not _claim(email_id, attempts=attempts, now=now):
-            continue
-        try:
-            from events.emails import email_message_build  # emails reads the wait-list: a cycle
-
-            email = OutboundEmail.objects.select_related(
-                "registration__seminar", "registration__company", "registration__workshop_day"
-            ).get(pk=email_id)
-            email_message_build(email=email).send()
-        except Exception as exc:
-            # A mail server's error text often quotes the address: keep the type only.
-            failed += 1
-            OutboundEmail.objects.filter(pk=email_id).update(last_error=type(exc).__name__)
-            logger.warning(
-                "E-mail %s not delivered (attempt %d): %s",
-                email_id,
-                attempts + 1,
-                type(exc).__name__,
+    with transaction.atomic():
+        rows = dict(
+            due.order_by("next_attempt_at", "pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", "attempts")[:limit]
+        )
+        by_attempts: dict[int, list[int]] = {}
+        for email_id, attempts in rows.items():
+            by_attempts.setdefault(attempts, []).append(email_id)
+        for attempts, email_ids in by_attempts.items():
+            OutboundEmail.objects.filter(pk__in=email_ids, attempts=attempts).update(
+                attempts=attempts + 1, next_attempt_at=now + _retry_delay(attempts + 1)
             )
-        else:
-            sent += 1
-            OutboundEmail.objects.filter(pk=email_id).update(sent_at=timezone.now(), last_error="")
+    return {email_id: attempts + 1 for email_id, attempts in rows.items()}
+
+
+def _with_related(emails: QuerySet[OutboundEmail]) -> QuerySet[OutboundEmail]:
+    """What rendering a message reads, in a fixed number of queries for a whole batch."""
+    return emails.select_related(
+        "registration__seminar", "registration__company", "registration__workshop_day"
+    ).order_by("next_attempt_at", "pk")
+
+
+def _send(claimed: Iterable[int]) -> dict[int, str]:
+    """Send the claimed messages over one connection: each one's error type, "" if it went out."""
+    from events.emails import Reads, email_message_build  # emails reads the wait-list: a cycle
+
+    outcome: dict[int, str] = {}
+    try:
+        emails = list(_with_related(OutboundEmail.objects.filter(pk__in=claimed)))
+        reads = Reads(emails)
+        with get_connection() as mail_connection:
+            for email in emails:
+                try:
+                    mail_connection.send_messages([email_message_build(email=email, reads=reads)])
+                except Exception as exc:
+                    outcome[email.pk] = type(exc).__name__
+                else:
+                    outcome[email.pk] = ""
+    except Exception as exc:
+        # The mail server could not be reached (or was lost): the rest wait for their retry.
+        for email_id in claimed:
+            outcome.setdefault(email_id, type(exc).__name__)
+    return outcome
+
+
+def outbox_deliver(*, ids: list[int] | None = None, limit: int = 500) -> tuple[int, int]:
+    """Send due messages (all, or those of ``ids``); returns (sent, failed). Never raises."""
+    sent = failed = 0
+    while sent + failed < limit:
+        claimed = _claim(ids=ids, now=timezone.now(), limit=min(BATCH, limit - sent - failed))
+        if not claimed:
+            break
+        by_error: dict[str, list[int]] = {}
+        for email_id, error in _send(claimed).items():
+            by_error.setdefault(error, []).append(email_id)
+        for error, email_ids in by_error.items():
+            if error:
+                # A mail server's error text often quotes the address: keep the type only.
+                OutboundEmail.objects.filter(pk__in=email_ids).update(last_error=error)
+                for email_id in email_ids:
+                    logger.warning(
+                        "E-mail %s not delivered (attempt %d): %s",
+                        email_id,
+                        claimed[email_id],
+                        error,
+                    )
+                failed += len(email_ids)
+            else:
+                OutboundEmail.objects.filter(pk__in=email_ids).update(
+                    sent_at=timezone.now(), last_error=""
+                )
+                sent += len(email_ids)
+        if len(claimed) < BATCH:
+            break
     return sent, failed
+
+
+def outbox_send_due(
+    *, rate: float | None = None, wait: Callable[[float], object] = time.sleep
+) -> tuple[int, int]:
+    """Deliver every due message, at most ``rate`` a second; returns (sent, failed).
+
+    ``rate`` defaults to ``settings.OUTBOX_SEND_RATE`` (0: as fast as they render). Mail services
+    cap how fast an account may send (Amazon SES starts at 14 messages a second) and refuse the
+    excess; a rush's thousands of confirmations then go out steadily instead of failing into
+    retries, and the worker renders them without taking the CPU the registrations need.
+    ``wait(seconds)`` pauses between batches; a true answer (a set stop event's) ends the run.
+    """
+    rate = settings.OUTBOX_SEND_RATE if rate is None else rate
+    batch = min(BATCH, max(1, math.floor(rate))) if rate else BATCH
+    sent = failed = 0
+    while True:
+        started = time.monotonic()
+        batch_sent, batch_failed = outbox_deliver(limit=batch)
+        sent, failed = sent + batch_sent, failed + batch_failed
+        # A short batch means nothing more is due (or others claimed it).
+        if batch_sent + batch_failed < batch:
+            return sent, failed
+        if rate and wait(max(0.0, batch / rate - (time.monotonic() - started))):
+            return sent, failed

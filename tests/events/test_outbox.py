@@ -15,6 +15,7 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ctpat.exceptions import CompanyNotEligible
@@ -22,7 +23,7 @@ from events.changes import registration_change, registration_substitute
 from events.enums import EmailKind, RegistrationStatus
 from events.exceptions import AlreadyRegistered, SeminarFull, WorkshopDayFull
 from events.models import OutboundEmail
-from events.outbox import MAX_ATTEMPTS, outbox_deliver
+from events.outbox import MAX_ATTEMPTS, outbox_deliver, outbox_send_due
 from tests.factories import CompanyFactory, seminar_build
 
 # Delivery right after commit, as in development; production leaves it to send_outbox --loop.
@@ -62,6 +63,20 @@ class SlowBackend(BaseEmailBackend):
         time.sleep(0.01)
         with SlowBackend.lock:
             mail.outbox.extend(email_messages)
+        return len(email_messages)
+
+
+class CountingBackend(BaseEmailBackend):
+    """Counts the connections opened to the mail server and the messages sent over them."""
+
+    opened = 0
+
+    def open(self):
+        CountingBackend.opened += 1
+        return True
+
+    def send_messages(self, email_messages):
+        mail.outbox.extend(email_messages)
         return len(email_messages)
 
 
@@ -163,15 +178,23 @@ def test_outbox_deliver_on_commit_off_leaves_messages_to_worker(
     assert len(mailoutbox) == 2
 
 
+@pytest.mark.parametrize(
+    ("batch", "first_sent"),
+    [(1, 1), (4, 4), (50, 6)],
+    ids=["second-takes-the-other-five", "second-takes-the-next-batch", "one-batch-for-all"],
+)
 def test_outbox_second_deliverer_never_sends_a_message_twice(
-    seminar, register, settings, mailoutbox
+    batch, first_sent, seminar, register, settings, mailoutbox, monkeypatch
 ):
     settings.OUTBOX_DELIVER_ON_COMMIT = False
+    monkeypatch.setattr("events.outbox.BATCH", batch)
     for _person in range(3):
         register(seminar, CompanyFactory())
     settings.EMAIL_BACKEND = f"{__name__}.ReentrantBackend"
     ReentrantBackend.started_second = False
-    assert outbox_deliver() == (1, 0)  # the second deliverer took the other five
+    # The second deliverer starts while the first sends its first batch: it takes what the first
+    # has not claimed, and the first claims nothing it took.
+    assert outbox_deliver() == (first_sent, 0)
     assert ReentrantBackend.started_second
     assert len(mailoutbox) == 6
     assert len({(m.to[0], m.subject) for m in mailoutbox}) == 6
@@ -279,3 +302,70 @@ def test_outbox_deliver_on_commit_default_only_in_development(debug, delivered):
         check=True,
     )
     assert result.stdout.strip() == delivered
+
+
+def _registered(register, count: int) -> None:
+    seminar = seminar_build()
+    for _person in range(count):
+        register(seminar, CompanyFactory())
+
+
+@pytest.mark.usefixtures("outbox_kept")
+def test_outbox_send_due_keeps_to_the_rate(register, mailoutbox):
+    _registered(register, 12)  # 24 messages
+    waits = []
+    assert outbox_send_due(rate=5, wait=lambda seconds: waits.append(seconds)) == (24, 0)
+    # Batches of 5, each followed by the rest of its second: 5 + 5 + 5 + 5 + 4.
+    assert len(waits) == 4
+    assert all(0 < seconds <= 1.0 for seconds in waits)
+    assert len({(m.to[0], m.subject) for m in mailoutbox}) == 24
+
+
+@pytest.mark.usefixtures("outbox_kept")
+def test_outbox_send_due_without_rate_sends_all_at_once(register, mailoutbox):
+    _registered(register, 12)
+    assert outbox_send_due(rate=0, wait=pytest.fail) == (24, 0)
+    assert len(mailoutbox) == 24
+
+
+@pytest.mark.usefixtures("outbox_kept")
+def test_outbox_send_due_stops_between_batches_when_told(register, mailoutbox):
+    _registered(register, 6)
+    assert outbox_send_due(rate=4, wait=lambda seconds: True) == (4, 0)
+    assert OutboundEmail.objects.filter(sent_at__isnull=True).count() == 8
+    assert outbox_send_due(rate=0) == (8, 0)
+
+
+def test_outbox_send_rate_setting_defaults_to_ten_and_never_goes_negative():
+    env = {k: v for k, v in os.environ.items() if k != "OUTBOX_SEND_RATE"}
+    env.update(SECRET_KEY="x", DJANGO_SETTINGS_MODULE="ctpat.settings")
+    rates = []
+    for value in (None, "-3", "2.5"):
+        run_env = env if value is None else {**env, "OUTBOX_SEND_RATE": value}
+        result = subprocess.run(
+            [sys.executable, "-c", "from ctpat import settings; print(settings.OUTBOX_SEND_RATE)"],
+            env=run_env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rates.append(result.stdout.strip())
+    assert rates == ["10.0", "0.0", "2.5"]
+
+
+@pytest.mark.usefixtures("outbox_kept")
+def test_outbox_batch_reads_and_connects_once_however_many_messages(register, settings):
+    """A batch's claim, reads, marks and mail connection do not grow with its messages."""
+    settings.EMAIL_BACKEND = f"{__name__}.CountingBackend"
+    seminar = seminar_build(day_capacities=(20,), sessions_per_day=2)
+    day = seminar.days.get()
+    queries = []
+    for count in (2, 8):
+        for _person in range(count):
+            register(seminar, CompanyFactory(), day=day, sessions=list(day.sessions.all()[:1]))
+        CountingBackend.opened = 0
+        with CaptureQueriesContext(connection) as captured:
+            assert outbox_deliver() == (2 * count, 0)
+        assert CountingBackend.opened == 1
+        queries.append(len(captured.captured_queries))
+    assert queries[0] == queries[1]

@@ -4,9 +4,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandParser
 
 from events.models import OutboundEmail
-from events.outbox import MAX_ATTEMPTS, outbox_deliver
-
-BATCH = 500
+from events.outbox import MAX_ATTEMPTS, outbox_send_due
 
 
 class Command(BaseCommand):
@@ -32,7 +30,7 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
             while True:
-                sent, failed = self._deliver_due()
+                sent, failed = outbox_send_due(wait=stop.wait)
                 if sent or failed or not loop:
                     self.stdout.write(f"Sent {sent}, failed {failed}.")
                 if not loop or stop.wait(interval):
@@ -46,12 +44,3 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"{given_up} e-mail(s) gave up after {MAX_ATTEMPTS} attempts; see the admin."
             )
-
-    def _deliver_due(self) -> tuple[int, int]:
-        sent = failed = 0
-        while True:
-            batch_sent, batch_failed = outbox_deliver(limit=BATCH)
-            sent, failed = sent + batch_sent, failed + batch_failed
-            # A short batch means nothing more is due (or others claimed it).
-            if batch_sent + batch_failed < BATCH:
-                return sent, failed

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from events.outbox import outbox_deliver
+from events.outbox import outbox_send_due
 from events.reminders import reminders_send
 
 
@@ -18,5 +18,5 @@ class Command(BaseCommand):
     def handle(self, *args, days: int, **options) -> None:
         written = reminders_send(days=days)
         # A cron job's reminders go out now, whether or not a send_outbox worker runs.
-        outbox_deliver()
+        outbox_send_due()
         self.stdout.write(f"Reminders written: {written}.")
