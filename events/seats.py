@@ -7,12 +7,14 @@ still a conditional UPDATE, so a cap holds even for a caller that forgot the loc
 constraints are the last line.
 """
 
+from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Literal
 
 from django.db import DatabaseError, connection
-from django.db.models import F
+from django.db.models import AutoField, F, Model
+from django.db.models.sql import InsertQuery
 from django.utils.translation import gettext as _t
 
 from ctpat.models import Company
@@ -269,31 +271,61 @@ def seats_take_all(
     sessions: list[BreakoutSession],
     company: Company,
     open_at: datetime,
+    rows: Sequence[Sequence[Model]] = (),
 ) -> None:
     """``seats_take`` or fail: the last statement of a transaction run inside ``seats_refused``.
 
-    On PostgreSQL, when the transaction is the connection's own (not a savepoint inside another),
-    the call carries the transaction's COMMIT in the same round trip: the seminar's row, which
+    ``rows`` (groups of unsaved rows of one model each, which lock nothing others wait for) are
+    inserted first. On PostgreSQL they go in the call's round trip, as ``bulk_create`` would write
+    them but without returning their ids. When the transaction is the connection's own (not a
+    savepoint inside another), that round trip also carries its COMMIT: the seminar's row, which
     every seat-moving transaction queues for, is then held while the server runs the call and
     flushes the commit, never while an app server's thread waits for a CPU or the GIL to send
     the COMMIT. A refused call raises, so that COMMIT never runs and the transaction rolls back.
     Django's own commit at the end of the block then finds nothing left to do.
     """
+    rows = [group for group in rows if group]
     if connection.vendor != "postgresql":
+        for group in rows:
+            type(group[0]).objects.bulk_create(group)
         full = _seats_take_in_steps(
             seminar=seminar, day=day, sessions=sessions, company=company, open_at=open_at
         )
         if full is not None:
             raise _SeatsTakeFailed(full)
         return
-    call = _SEATS_TAKE_CALL
-    if connection.in_atomic_block and not connection.savepoint_ids:
-        call += "; COMMIT"  # one simple-protocol query: psycopg's client-side binding cursor
     arguments = _seats_take_arguments(
         seminar=seminar, day=day, sessions=sessions, company=company, open_at=open_at, refuse=True
     )
+    statements = [
+        *map(_rows_insert_sql, rows),
+        connection.ops.compose_sql(_SEATS_TAKE_CALL, arguments),
+    ]
+    if connection.in_atomic_block and not connection.savepoint_ids:
+        statements.append("COMMIT")
+    # One simple-protocol query (psycopg's client-side binding cursor), its values in its text.
     with connection.cursor() as cursor:
-        cursor.execute(call, arguments)
+        cursor.execute("; ".join(statements))
+    for group in rows:
+        for row in group:
+            row._state.adding, row._state.db = False, connection.alias
+
+
+def _rows_insert_sql(rows: Sequence[Model]) -> str:
+    """The INSERT that ``bulk_create`` runs for unsaved ``rows`` of one model (without RETURNING:
+    their ids stay unknown), with its values in the text."""
+    model = type(rows[0])
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.generated and not isinstance(field, AutoField)
+    ]
+    for row in rows:
+        row._prepare_related_fields_for_save(operation_name="bulk_create")
+    query = InsertQuery(model)
+    query.insert_values(fields, rows)
+    [(statement, params)] = query.get_compiler(connection=connection).as_sql()
+    return connection.ops.compose_sql(statement, params)
 
 
 @contextmanager

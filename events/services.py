@@ -40,7 +40,7 @@ from events.models import (
     WorkshopDay,
     text_naming,
 )
-from events.outbox import outbox_write
+from events.outbox import outbox_rows, outbox_write, outbox_written
 
 # No 0/O, 1/I/L: a code read aloud over the phone or typed from a badge cannot be misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -248,14 +248,24 @@ def _registration_save_seated(*, seminar, sessions, answers, person, now) -> Reg
         transaction.atomic(durable=True),
     ):
         # Everything that takes no lock others wait for comes first (a duplicate e-mail waits
-        # on its twin and is refused here); the seats are the transaction's last statement.
-        registration = _registration_rows_insert(
-            person=person, sessions=sessions, answers=answers, confirmed_at=now
+        # on its twin and is refused here); the seats are the transaction's last statement. The
+        # picks, answers and messages go with the seat call, in its round trip.
+        registration = _registration_insert(
+            status=RegistrationStatus.CONFIRMED, confirmed_at=now, **person
         )
-        outbox_write(registration=registration, kind=EmailKind.CONFIRMED)
         seats.seats_take_all(
-            seminar=seminar, day=day, sessions=sessions, company=company, open_at=now
+            seminar=seminar,
+            day=day,
+            sessions=sessions,
+            company=company,
+            open_at=now,
+            rows=[
+                picks_rows(registration=registration, sessions=sessions),
+                answers_rows(registration=registration, answers=answers),
+                outbox_rows(registration=registration, kind=EmailKind.CONFIRMED),
+            ],
         )
+        outbox_written(registration=registration)
     return registration
 
 
@@ -330,18 +340,30 @@ def _waitlist_or_refuse(full: DomainError, *, seminar, company, ask: bool) -> st
     return RegistrationStatus.WAITLISTED
 
 
+def picks_rows(
+    *, registration: Registration, sessions: list[BreakoutSession]
+) -> list[RegistrationSession]:
+    return [RegistrationSession(registration=registration, session=s) for s in sessions]
+
+
 def picks_insert(*, registration: Registration, sessions: list[BreakoutSession]) -> None:
     if sessions:
         RegistrationSession.objects.bulk_create(
-            [RegistrationSession(registration=registration, session=s) for s in sessions]
+            picks_rows(registration=registration, sessions=sessions)
         )
+
+
+def answers_rows(
+    *, registration: Registration, answers: list[RegistrationAnswer]
+) -> list[RegistrationAnswer]:
+    return [
+        RegistrationAnswer(registration=registration, question=a.question, value=a.value)
+        for a in answers
+    ]
 
 
 def answers_insert(*, registration: Registration, answers: list[RegistrationAnswer]) -> None:
     if answers:
         RegistrationAnswer.objects.bulk_create(
-            [
-                RegistrationAnswer(registration=registration, question=a.question, value=a.value)
-                for a in answers
-            ]
+            answers_rows(registration=registration, answers=answers)
         )
