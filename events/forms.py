@@ -388,11 +388,13 @@ class RegistrationForm(PersonForm, ProgramForm):
 
     @property
     def helper(self) -> FormHelper:
-        # crispy reads it more than once a render: built once for each state of the form.
-        key = (self.waitlist_offered, self.seminar.remaining <= 0, get_language())
-        if self.__dict__.get("_helper_key") != key:
-            self._helper, self._helper_key = self._helper_build(), key
-        return self._helper
+        # The layout names fields and holds no values: one per state of the form, kept with the
+        # seminar's copy and language (``kept_per_language``) for every form shown from it.
+        helpers = kept_per_language(self.seminar, "_registration_helpers", lambda _language: {})
+        key = (self.waitlist_offered, self.seminar.remaining <= 0)
+        if key not in helpers:
+            helpers[key] = self._helper_build()
+        return helpers[key]
 
     def _helper_build(self) -> FormHelper:
         waitlist_only = self.seminar.remaining <= 0
