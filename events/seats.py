@@ -7,13 +7,15 @@ still a conditional UPDATE, so a cap holds even for a caller that forgot the loc
 constraints are the last line.
 """
 
-from collections.abc import Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
+from itertools import chain
 from typing import Literal
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import AutoField, F, Model
+from django.db.models.expressions import RawSQL
 from django.db.models.sql import InsertQuery
 from django.utils.translation import gettext as _t
 
@@ -311,9 +313,63 @@ def seats_take_all(
             row._state.adding, row._state.db = False, connection.alias
 
 
-def _rows_insert_sql(rows: Sequence[Model]) -> str:
-    """The INSERT that ``bulk_create`` runs for unsaved ``rows`` of one model (without RETURNING:
-    their ids stay unknown), with its values in the text."""
+def seats_take_after_insert(
+    *,
+    row: Model,
+    rows: Callable[[], Sequence[Sequence[Model]]],
+    seminar: Seminar,
+    day: WorkshopDay | None,
+    sessions: list[BreakoutSession],
+    company: Company,
+    open_at: datetime,
+) -> None:
+    """Insert ``row``, then the rows ``rows()`` builds (which may refer to it), then take every
+    seat (``seats_take_all``): all or nothing, run inside ``seats_refused``.
+
+    On PostgreSQL, outside any transaction, that is one query of several statements, which the
+    server runs as one transaction: one round trip for a whole registration, and the seminar's
+    row held only while the server runs its last statement and flushes the commit. The rows that
+    refer to ``row`` carry ``currval`` of its id's sequence, and ``row`` gets its id from the
+    first statement's RETURNING. Inside a transaction (a caller's, a test's) the same query runs
+    in a savepoint; elsewhere (SQLite) the ORM runs each statement in a transaction.
+    """
+    wanted = {"seminar": seminar, "day": day, "sessions": sessions, "company": company}
+    if connection.vendor != "postgresql":
+        with transaction.atomic(durable=True):
+            row.save(force_insert=True)
+            seats_take_all(**wanted, open_at=open_at, rows=rows())
+        return
+    model = type(row)
+    statements = [_rows_insert_sql([row], returning=True)]
+    current_pk = RawSQL(
+        "currval(pg_get_serial_sequence(%s, %s))", (model._meta.db_table, model._meta.pk.column)
+    )
+    row.pk = current_pk
+    try:
+        groups = [group for group in rows() if group]
+        arguments = _seats_take_arguments(**wanted, open_at=open_at, refuse=True)
+        statements += [
+            *map(_rows_insert_sql, groups),
+            connection.ops.compose_sql(_SEATS_TAKE_CALL, arguments),
+        ]
+        in_transaction = transaction.atomic() if connection.in_atomic_block else nullcontext()
+        with in_transaction, connection.cursor() as cursor:
+            cursor.execute("; ".join(statements))
+            [pk] = cursor.fetchone()
+    except BaseException:
+        row.pk = None
+        raise
+    row.pk = pk
+    for saved in (row, *chain.from_iterable(groups)):
+        saved._state.adding, saved._state.db = False, connection.alias
+        for field in saved._meta.concrete_fields:
+            if getattr(saved, field.attname) is current_pk:
+                setattr(saved, field.attname, pk)
+
+
+def _rows_insert_sql(rows: Sequence[Model], *, returning: bool = False) -> str:
+    """The INSERT that ``bulk_create`` runs for unsaved ``rows`` of one model, with its values in
+    the text; it returns their ids only when ``returning``."""
     model = type(rows[0])
     fields = [
         field
@@ -324,7 +380,9 @@ def _rows_insert_sql(rows: Sequence[Model]) -> str:
         row._prepare_related_fields_for_save(operation_name="bulk_create")
     query = InsertQuery(model)
     query.insert_values(fields, rows)
-    [(statement, params)] = query.get_compiler(connection=connection).as_sql()
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [model._meta.pk] if returning else None
+    [(statement, params)] = compiler.as_sql()
     return connection.ops.compose_sql(statement, params)
 
 

@@ -10,6 +10,7 @@ import functools
 import itertools
 import secrets
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from types import MappingProxyType
 
@@ -130,19 +131,30 @@ def answers_validate(*, seminar: Seminar, answers: Mapping[int, str]) -> list[Re
     return rows
 
 
-def _registration_insert(**fields) -> Registration:
-    """Insert one registration; R6's unique index turns a duplicate e-mail into a refusal."""
-    registration = Registration(
+def _registration_new(**fields) -> Registration:
+    return Registration(
         confirmation_code=confirmation_code_generate(),
         manage_token=manage_token_generate(),
         **fields,
     )
+
+
+@contextmanager
+def _duplicate_email_refused():
+    """R6's unique index turns the INSERT of a duplicate e-mail into a refusal."""
     try:
-        registration.save(force_insert=True)
+        yield
     except IntegrityError as exc:
         if "events_registration_one_active_email" in str(exc):
             raise AlreadyRegistered() from exc
         raise
+
+
+def _registration_insert(**fields) -> Registration:
+    """Insert one registration (R6 refuses a duplicate e-mail)."""
+    registration = _registration_new(**fields)
+    with _duplicate_email_refused():
+        registration.save(force_insert=True)
     return registration
 
 
@@ -243,29 +255,29 @@ def _registration_save(*, seminar, sessions, answers, person, waitlist, now) -> 
 def _registration_save_seated(*, seminar, sessions, answers, person, now) -> Registration:
     """Confirmed with every seat, or ``SeatUnavailable`` and nothing written."""
     day, company = person["workshop_day"], person["company"]
+    registration = _registration_new(
+        status=RegistrationStatus.CONFIRMED, confirmed_at=now, **person
+    )
+    # The rows first, which lock nothing others wait for (a duplicate e-mail waits on its twin and
+    # is refused); the seats last. On PostgreSQL the whole transaction is one round trip.
     with (
         seats.seats_refused(seminar=seminar, sessions=sessions, company=company),
-        transaction.atomic(durable=True),
+        _duplicate_email_refused(),
     ):
-        # Everything that takes no lock others wait for comes first (a duplicate e-mail waits
-        # on its twin and is refused here); the seats are the transaction's last statement. The
-        # picks, answers and messages go with the seat call, in its round trip.
-        registration = _registration_insert(
-            status=RegistrationStatus.CONFIRMED, confirmed_at=now, **person
-        )
-        seats.seats_take_all(
+        seats.seats_take_after_insert(
+            row=registration,
+            rows=lambda: [
+                picks_rows(registration=registration, sessions=sessions),
+                answers_rows(registration=registration, answers=answers),
+                outbox_rows(registration=registration, kind=EmailKind.CONFIRMED),
+            ],
             seminar=seminar,
             day=day,
             sessions=sessions,
             company=company,
             open_at=now,
-            rows=[
-                picks_rows(registration=registration, sessions=sessions),
-                answers_rows(registration=registration, answers=answers),
-                outbox_rows(registration=registration, kind=EmailKind.CONFIRMED),
-            ],
         )
-        outbox_written(registration=registration)
+    outbox_written(registration=registration)
     return registration
 
 

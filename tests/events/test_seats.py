@@ -25,7 +25,9 @@ from events.exceptions import (
 from events.models import (
     BreakoutSession,
     CompanyAllocation,
+    OutboundEmail,
     Registration,
+    RegistrationSession,
     Seminar,
     WorkshopDay,
 )
@@ -285,3 +287,36 @@ def test_company_with_limit_reads_the_company_as_the_orm_does_and_its_limit():
     Seminar.objects.filter(pk=seminar.pk).update(per_company_limit=1)
     assert seats.company_with_limit(company.account_number, seminar=seminar).at_limit is True
     assert seats.company_with_limit("NOSUCH0001", seminar=seminar) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_registration_outside_a_transaction_is_one_query_all_or_nothing(register, seat_ledger):
+    """As in production: the registration, its picks, its messages and its seats are one query,
+    which PostgreSQL runs as one transaction; a refused seat leaves none of its rows behind."""
+    seminar = seminar_build(session_capacity=1)
+    day = seminar.days.first()
+    session = day.sessions.first()
+    company = CompanyFactory()
+
+    with CaptureQueriesContext(connections["default"]) as captured:
+        registration = register(seminar, company, day=day, sessions=[session])
+    # Reads (the company with its limit, the program), then one query that writes: no
+    # SAVEPOINT, BEGIN or COMMIT of its own.
+    [write] = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SELECT")]
+    assert write.startswith('INSERT INTO "events_registration"')
+    assert 'INSERT INTO "events_registrationsession"' in write
+    assert 'INSERT INTO "events_outboundemail"' in write
+    assert write.endswith("true)")  # the seat call, last
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.CONFIRMED
+    assert [pick.session_id for pick in registration.picks.all()] == [session.pk]
+    assert registration.emails.count() == 2
+
+    with pytest.raises(SessionFull):
+        register(seminar, CompanyFactory(), day=day, sessions=[session])
+    ledger = seat_ledger(seminar)
+    assert ledger["counters"] == ledger["rows"]
+    assert Registration.objects.count() == 1
+    assert RegistrationSession.objects.count() == 1
+    assert OutboundEmail.objects.count() == 2
