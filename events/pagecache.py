@@ -90,7 +90,16 @@ def shared_value(key: Hashable, build: Callable[[], T]) -> T:
     entry = _values.get(key)
     if entry is not None and entry[0] > now:
         return entry[1]
-    value = build()
+    claim = ("value", key)
+    claimed = _build_claim(claim)
+    if entry is not None and not claimed:
+        # Another thread of this process is reading the new one (a few milliseconds).
+        return entry[1]
+    try:
+        value = build()
+    finally:
+        if claimed:
+            _building.discard(claim)
     if len(_values) >= MAX_PAGES:
         _values.clear()
     _values[key] = (now + ttl, value)

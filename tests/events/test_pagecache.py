@@ -210,3 +210,28 @@ def test_pagecache_availability_copies_stay_uncacheable_downstream(cached, semin
         assert "no-store" in response["Cache-Control"]
         assert "max-age=0" in response["Cache-Control"]
         assert response.has_header("Expires")
+
+
+def test_pagecache_shared_value_read_once_at_a_time_others_get_the_previous_one(cached):
+    cached.PUBLIC_PAGE_CACHE_SECONDS = 0.05
+    assert pagecache.shared_value("busy", lambda: "first") == "first"
+    time.sleep(0.06)
+    during = []
+
+    def read_while_another_request_comes():
+        # What another thread of the process gets while this one is still reading.
+        during.append(pagecache.shared_value("busy", lambda: "x"))
+        return "second"
+
+    assert pagecache.shared_value("busy", read_while_another_request_comes) == "second"
+    assert during == ["first"]
+    assert pagecache.shared_value("busy", lambda: "third") == "second"
+
+
+def test_pagecache_shared_value_failed_read_keeps_nothing_and_frees_the_claim(cached):
+    def missing():
+        raise LookupError("no such seminar")
+
+    with pytest.raises(LookupError):
+        pagecache.shared_value("gone", missing)
+    assert pagecache.shared_value("gone", lambda: "found") == "found"
