@@ -75,3 +75,18 @@ proc_name = "ctpat"
 control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
 if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
+
+def post_worker_init(worker) -> None:
+    """Freeze what the loaded app holds out of the garbage collector's full passes.
+
+    The app's modules, models, settings and URL patterns live as long as the worker. A full
+    collection traversed them all, again and again (measured in a rush: 34 full collections per
+    worker, 65 ms each on average and up to 108 ms, every thread of the worker stopped). Frozen,
+    only what requests create since is traversed (0.47 s of full collections per worker in place
+    of 2.2 s, the longest 42 ms). The objects still go when the worker exits.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
