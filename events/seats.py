@@ -299,15 +299,11 @@ def seats_take_all(
     arguments = _seats_take_arguments(
         seminar=seminar, day=day, sessions=sessions, company=company, open_at=open_at, refuse=True
     )
-    statements = [
-        *map(_rows_insert_sql, rows),
-        connection.ops.compose_sql(_SEATS_TAKE_CALL, arguments),
-    ]
+    statements = [*map(_rows_insert_sql, rows), (_SEATS_TAKE_CALL, arguments)]
     if connection.in_atomic_block and not connection.savepoint_ids:
-        statements.append("COMMIT")
-    # One simple-protocol query (psycopg's client-side binding cursor), its values in its text.
+        statements.append(("COMMIT", ()))
     with connection.cursor() as cursor:
-        cursor.execute("; ".join(statements))
+        _execute_as_one_query(cursor, statements)
     for group in rows:
         for row in group:
             row._state.adding, row._state.db = False, connection.alias
@@ -348,13 +344,10 @@ def seats_take_after_insert(
     try:
         groups = [group for group in rows() if group]
         arguments = _seats_take_arguments(**wanted, open_at=open_at, refuse=True)
-        statements += [
-            *map(_rows_insert_sql, groups),
-            connection.ops.compose_sql(_SEATS_TAKE_CALL, arguments),
-        ]
+        statements += [*map(_rows_insert_sql, groups), (_SEATS_TAKE_CALL, arguments)]
         in_transaction = transaction.atomic() if connection.in_atomic_block else nullcontext()
         with in_transaction, connection.cursor() as cursor:
-            cursor.execute("; ".join(statements))
+            _execute_as_one_query(cursor, statements)
             [pk] = cursor.fetchone()
     except BaseException:
         row.pk = None
@@ -367,9 +360,18 @@ def seats_take_after_insert(
                 setattr(saved, field.attname, pk)
 
 
-def _rows_insert_sql(rows: Sequence[Model], *, returning: bool = False) -> str:
-    """The INSERT that ``bulk_create`` runs for unsaved ``rows`` of one model, with its values in
-    the text; it returns their ids only when ``returning``."""
+def _execute_as_one_query(cursor, statements: Sequence[tuple[str, Sequence]]) -> None:
+    """Run ``(sql, params)`` statements as one simple-protocol query: psycopg's client-side
+    binding cursor puts the values in the text. The cursor holds the first statement's result."""
+    cursor.execute(
+        "; ".join(sql for sql, _params in statements),
+        tuple(chain.from_iterable(params for _sql, params in statements)),
+    )
+
+
+def _rows_insert_sql(rows: Sequence[Model], *, returning: bool = False) -> tuple[str, tuple]:
+    """The INSERT that ``bulk_create`` runs for unsaved ``rows`` of one model, and its values; it
+    returns their ids only when ``returning``."""
     model = type(rows[0])
     fields = [
         field
@@ -383,7 +385,7 @@ def _rows_insert_sql(rows: Sequence[Model], *, returning: bool = False) -> str:
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = [model._meta.pk] if returning else None
     [(statement, params)] = compiler.as_sql()
-    return connection.ops.compose_sql(statement, params)
+    return statement, params
 
 
 @contextmanager
@@ -412,22 +414,20 @@ class _SeatsTakeFailed(Exception):
         self.full = full
 
 
-_SEATS_TAKE_CALL = (
-    "SELECT events_seats_take(%(seminar)s, %(day)s, %(sessions)s::bigint[], %(company)s, "
-    "%(open_at)s, %(refuse)s)"
-)
+_SEATS_TAKE_CALL = "SELECT events_seats_take(%s, %s, %s::bigint[], %s, %s, %s)"
 _SEATS_TAKE_RAISED = "events_seats_take: "
 
 
-def _seats_take_arguments(*, seminar, day, sessions, company, open_at, refuse) -> dict:
-    return {
-        "seminar": seminar.pk,
-        "day": day.pk if day is not None else None,
-        "sessions": sorted(s.pk for s in sessions),
-        "company": company.pk,
-        "open_at": open_at,
-        "refuse": refuse,
-    }
+def _seats_take_arguments(*, seminar, day, sessions, company, open_at, refuse) -> tuple:
+    """The arguments of ``_SEATS_TAKE_CALL``, in its order."""
+    return (
+        seminar.pk,
+        day.pk if day is not None else None,
+        sorted(s.pk for s in sessions),
+        company.pk,
+        open_at,
+        refuse,
+    )
 
 
 def _seats_take_failure(error: DatabaseError) -> str | None:
