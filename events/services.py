@@ -235,8 +235,11 @@ def _registration_save(*, seminar, sessions, answers, person, waitlist, now) -> 
             return _registration_save_seated(
                 seminar=seminar, sessions=sessions, answers=answers, person=person, now=now
             )
-        except seats.SeatUnavailable:
-            pass
+        except seats.SeatUnavailable as unavailable:
+            # The seminar had a seat and the day none: for someone who has not asked for the
+            # wait-list the seat call's answer is the refusal, with no lock queued for.
+            if unavailable.full == "day" and not waitlist:
+                raise WorkshopDayFull() from None
     # Once the seminar is full, most people who keep posting the form have not asked for the
     # wait-list: one read tells them so, with nothing written and no lock queued for (a seat
     # freed in between goes to the wait-list first, in the transaction that frees it).

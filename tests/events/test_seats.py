@@ -137,6 +137,29 @@ def test_registration_refused_full_seminar_queues_for_no_lock(register, fresh):
     assert Seminar.objects.get(pk=seminar.pk).confirmed_count == 1
 
 
+def test_registration_refused_full_day_queues_for_no_lock(register, seat_ledger):
+    """The seminar has seats, the chosen day none, no wait-list asked: the seat call's answer is
+    the refusal; the transaction rolled back and the seminar's row was never waited for."""
+    seminar = seminar_build(day_capacities=(1, 5))
+    day = seminar.days.order_by("date").first()
+    register(copy_of(seminar), CompanyFactory(), day=day)
+
+    with (
+        CaptureQueriesContext(connections["default"]) as queries,
+        pytest.raises(WorkshopDayFull),
+    ):
+        register(copy_of(seminar), CompanyFactory(), day=day)
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if "FOR UPDATE" in q or "FOR NO KEY UPDATE" in q]
+    # One try at the seats, no second transaction that decides under the seminar's lock.
+    assert len([q for q in sql if q.startswith('INSERT INTO "events_registration"')]) == 1
+    ledger = seat_ledger(seminar)
+    assert ledger["counters"] == ledger["rows"]
+    assert ledger["rows"]["seminar"] == 1
+    assert Registration.objects.count() == 1
+
+
 @pytest.mark.parametrize("waitlist", [False, True], ids=["plain", "waitlist asked"])
 def test_registration_stale_copy_of_a_seminar_that_filled_and_closed(
     register, seat_ledger, waitlist
