@@ -10,15 +10,16 @@ under production settings (DEBUG off) as two gunicorn instances on two ports, wi
 ceiling views). With one load tool and one concurrency it measures:
 
 - the ceiling: ``/bench/bare`` (no database) and ``/bench/write`` (one transaction: one
-  ``SELECT … FOR UPDATE`` on one row and one INSERT);
+  ``SELECT … FOR UPDATE`` on one row and one INSERT), the write view once before the rush and
+  once right after it; the better rate and the lower p99 of the two are the targets' yardstick;
 - the seminar page and ``availability.json`` under load;
 - the rush: every attempt is a real client that GETs the form (its CSRF cookie and token, the
   workshop day ids), then POSTs it, spread over both instances.
 
 E-mail goes out as in production: requests only write the outbox, and one ``manage.py
-send_outbox --loop`` worker beside the servers, at idle CPU priority, renders and sends every
-message (to a dummy backend); the run waits for it to empty the outbox and reports how long
-that took.
+send_outbox --loop`` worker beside the servers, at idle CPU priority and at ``OUTBOX_SEND_RATE``
+messages a second, renders and sends every message (to a dummy backend); the run waits for it to
+empty the outbox (``--outbox-wait`` bounds that) and reports how long that took.
 
 Then it checks every invariant in the database (rows, not counters; and counters against rows),
 prints a table and, as its last line, one JSON object. Everything it started (servers, temporary
@@ -529,8 +530,8 @@ def run(options: argparse.Namespace, bench: Bench) -> dict:
     rows.append((f"bare view, {processes} load process(es)", bare))
     bare_more = summary(measure(["/bench/bare"], procs=processes + 1))
     rows.append((f"bare view, {processes + 1} load processes", bare_more))
-    write = summary(measure(["/bench/write"]))
-    rows.append(("ceiling write (FOR UPDATE+INSERT)", write))
+    write_before = summary(measure(["/bench/write"]))
+    rows.append(("ceiling write, before the rush", write_before))
     page = summary(measure([SEMINAR_PATH]))
     rows.append(("seminar page", page))
     availability = summary(measure([AVAILABILITY_PATH]))
@@ -571,6 +572,18 @@ def run(options: argparse.Namespace, bench: Bench) -> dict:
     fill_seconds = (filled_at - rush_started) if filled_at is not None else None
     window_seconds = window_end - rush_started
     registrations_per_s = len(window) / window_seconds if window_seconds > 0 else 0.0
+    # The write ceiling again, right after the rush: it rests on the disk's flush time, which
+    # moves from one minute to the next. The better rate and the lower p99 of the two are the
+    # targets' yardstick, so a slow moment of the disk cannot flatter the registrations.
+    write_after = summary(measure(["/bench/write"]))
+    rows.append(("ceiling write, after the rush", write_after))
+    write = {
+        "rps": max(write_before["rps"], write_after["rps"]),
+        "p99_ms": min(
+            (w["p99_ms"] for w in (write_before, write_after) if w["p99_ms"] is not None),
+            default=None,
+        ),
+    }
     form = summary(records, "form")
     post = summary(records, "post")
     rows.append(("rush: form GET", form))
@@ -587,7 +600,7 @@ def run(options: argparse.Namespace, bench: Bench) -> dict:
     parse_errors = sum(1 for r in records if r[0] == "parse_error")
     other_5xx = sum(
         s["statuses"].get(code, 0)
-        for s in (bare, bare_more, write, page, availability)
+        for s in (bare, bare_more, write_before, write_after, page, availability)
         for code in s["statuses"]
         if code >= 500
     )
@@ -659,6 +672,10 @@ def run(options: argparse.Namespace, bench: Bench) -> dict:
         "form_p99_ms": rounded(form["p99_ms"]),
         "ceiling_write_rps": rounded(write["rps"]),
         "ceiling_p99_ms": rounded(write["p99_ms"]),
+        "ceiling_measurements": [
+            {"rps": rounded(w["rps"]), "p99_ms": rounded(w["p99_ms"])}
+            for w in (write_before, write_after)
+        ],
         "ratio_to_ceiling": ratio(registrations_per_s, write["rps"]),
         "p99_to_ceiling_p99": ratio(post["p99_ms"], write["p99_ms"]),
         "cpu_ms_per_attempt": {
