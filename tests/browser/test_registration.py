@@ -146,6 +146,36 @@ def test_waitlist_join_when_seminar_full(browser, seminar, register, person, lan
     browser.screenshot("confirmation-waitlisted")
 
 
+def test_waitlist_join_when_day_full(browser, seminar, register, person, language):
+    """The chosen day has just filled, the seminar has seats: refused on the seat call's answer,
+    the form comes back with the offer for that day, and ticking it joins the day's wait-list."""
+    tuesday = seminar.days.order_by("date").first()
+    tuesday.capacity = 1
+    tuesday.save(update_fields=["capacity"])
+    register(seminar, CompanyFactory(), day=tuesday)
+    browser.get(_form_path(seminar))
+    browser.registration_fill(person, day=0)
+    browser.registration_submit()
+
+    assert not Registration.objects.filter(email=person["email"]).exists()
+    assert browser.focused_id() == "error-summary"
+    offer = browser.find("#waitlist-offer")
+    assert (
+        gettext_in(language, "A workshop day is full. Choose another day, or join the wait-list.")
+        in offer.text
+    )
+    assert browser.find("#id_workshop_day_0").is_selected()
+    browser.screenshot("registration-day-full-offer")
+    browser.check("id_waitlist")
+    browser.registration_submit()
+
+    registration = Registration.objects.get(email=person["email"])
+    assert (registration.status, registration.workshop_day) == ("waitlisted", tuesday)
+    assert browser.attribute("[data-registration-status]", "data-registration-status") == (
+        "waitlisted"
+    )
+
+
 @pytest.mark.parametrize("viewport", ["desktop"])
 def test_waitlist_join_with_keyboard_only(browser, seminar, register, person, language):
     """Refused as full, the summary's link leads to the wait-list box: Space ticks it."""
