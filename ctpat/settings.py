@@ -181,6 +181,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files served at the site's root by WhiteNoise, before Django: a browser asks for /favicon.ico
+# on its first page, and as Django's 404 page that request set a CSRF cookie of its own, which
+# could replace the one a form on that first page was rendered with ("form expired").
+WHITENOISE_ROOT = BASE_DIR / "public"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

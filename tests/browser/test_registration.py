@@ -115,43 +115,20 @@ def test_register_refused_shows_summary_and_keeps_input(browser, seminar, person
     assert browser.focused_id() == "id_first_name"
 
 
-def test_waitlist_join_when_seminar_full(browser, seminar, register, person, language):
-    seminar.capacity = 1
-    seminar.save(update_fields=["capacity"])
-    register(seminar, CompanyFactory())
-    browser.get(_form_path(seminar))
-    browser.registration_fill(person, day=0)
-    browser.registration_submit()
-
-    # Refused without the box ticked; the offer sits under the day, with the box to tick.
-    assert not Registration.objects.filter(email=person["email"]).exists()
-    assert browser.focused_id() == "error-summary"
-    offer = browser.find("#waitlist-offer")
-    assert gettext_in(language, "This seminar is full.") in offer.text
-    assert browser.attribute("#id_account_number", "value") == person["account_number"]
-    browser.screenshot("registration-waitlist-offer")
-    browser.check("id_waitlist")
-    browser.registration_submit()
-
-    registration = Registration.objects.get(email=person["email"])
-    assert registration.status == "waitlisted"
-    assert browser.attribute("[data-registration-status]", "data-registration-status") == (
-        "waitlisted"
-    )
-    assert browser.attribute("[data-waitlist-position]", "data-waitlist-position") == "1"
-    assert browser.attribute("[data-confirmation-code]", "data-confirmation-code") == (
-        registration.confirmation_code
-    )
-    assert browser.horizontal_overflow() <= 0
-    browser.screenshot("confirmation-waitlisted")
-
-
-def test_waitlist_join_when_day_full(browser, seminar, register, person, language):
-    """The chosen day has just filled, the seminar has seats: refused on the seat call's answer,
-    the form comes back with the offer for that day, and ticking it joins the day's wait-list."""
+@pytest.mark.parametrize(
+    ("full", "offer_text"),
+    [
+        ("seminar", "This seminar is full."),
+        ("day", "A workshop day is full. Choose another day, or join the wait-list."),
+    ],
+)
+def test_waitlist_join_when_full(full, offer_text, browser, seminar, register, person, language):
+    """Refused without the box ticked (a full day on the seat call's answer alone), the form comes
+    back with the person's values and the offer under the day; ticking it joins the wait-list."""
     tuesday = seminar.days.order_by("date").first()
-    tuesday.capacity = 1
-    tuesday.save(update_fields=["capacity"])
+    full_row = seminar if full == "seminar" else tuesday
+    full_row.capacity = 1
+    full_row.save(update_fields=["capacity"])
     register(seminar, CompanyFactory(), day=tuesday)
     browser.get(_form_path(seminar))
     browser.registration_fill(person, day=0)
@@ -160,12 +137,10 @@ def test_waitlist_join_when_day_full(browser, seminar, register, person, languag
     assert not Registration.objects.filter(email=person["email"]).exists()
     assert browser.focused_id() == "error-summary"
     offer = browser.find("#waitlist-offer")
-    assert (
-        gettext_in(language, "A workshop day is full. Choose another day, or join the wait-list.")
-        in offer.text
-    )
+    assert gettext_in(language, offer_text) in offer.text
+    assert browser.attribute("#id_account_number", "value") == person["account_number"]
     assert browser.find("#id_workshop_day_0").is_selected()
-    browser.screenshot("registration-day-full-offer")
+    browser.screenshot(f"registration-waitlist-offer-{full}-full")
     browser.check("id_waitlist")
     browser.registration_submit()
 
@@ -174,6 +149,12 @@ def test_waitlist_join_when_day_full(browser, seminar, register, person, languag
     assert browser.attribute("[data-registration-status]", "data-registration-status") == (
         "waitlisted"
     )
+    assert browser.attribute("[data-waitlist-position]", "data-waitlist-position") == "1"
+    assert browser.attribute("[data-confirmation-code]", "data-confirmation-code") == (
+        registration.confirmation_code
+    )
+    assert browser.horizontal_overflow() <= 0
+    browser.screenshot(f"confirmation-waitlisted-{full}-full")
 
 
 @pytest.mark.parametrize("viewport", ["desktop"])

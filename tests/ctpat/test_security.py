@@ -357,3 +357,12 @@ def test_log_filter_hides_private_link_token():
     )
     assert RedactPrivateLinks().filter(record) is True
     assert record.getMessage() == "Not Found: /registrations/[private]/cancel/"
+
+
+def test_favicon_served_before_django_without_a_csrf_cookie(client):
+    """Browsers ask for /favicon.ico on their first page: a 404 page there set a CSRF cookie of
+    its own, which could replace the one the first page's form was rendered with."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert "csrftoken" not in response.cookies
