@@ -14,7 +14,7 @@ from itertools import chain
 from typing import Literal
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import AutoField, F, Model
+from django.db.models import AutoField, F, Model, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.sql import InsertQuery
 from django.utils.translation import gettext as _t
@@ -39,12 +39,17 @@ def seminar_is_full(*, seminar: Seminar, open_at: datetime) -> bool:
     """Whether the seminar is open at ``open_at`` (R7) with every seat taken (R2), by its row
     (one read, no lock). A closed one is not "full": its refusal says that it closed."""
     return Seminar.objects.filter(
-        pk=seminar.pk,
-        confirmed_count__gte=F("capacity"),
-        is_published=True,
-        registration_opens_at__lte=open_at,
-        registration_closes_at__gt=open_at,
+        _open_at(open_at), pk=seminar.pk, confirmed_count__gte=F("capacity")
     ).exists()
+
+
+def _open_at(moment: datetime) -> Q:
+    """R7 on the seminar's row: published, and taking registrations at ``moment``."""
+    return Q(
+        is_published=True,
+        registration_opens_at__lte=moment,
+        registration_closes_at__gt=moment,
+    )
 
 
 def seminar_seat_take(*, seminar: Seminar, open_at: datetime | None = None) -> bool:
@@ -52,11 +57,7 @@ def seminar_seat_take(*, seminar: Seminar, open_at: datetime | None = None) -> b
     seminar is not locked by a failed attempt."""
     rows = Seminar.objects.filter(pk=seminar.pk, confirmed_count__lt=F("capacity"))
     if open_at is not None:
-        rows = rows.filter(
-            is_published=True,
-            registration_opens_at__lte=open_at,
-            registration_closes_at__gt=open_at,
-        )
+        rows = rows.filter(_open_at(open_at))
     return bool(rows.update(confirmed_count=F("confirmed_count") + 1))
 
 
@@ -273,23 +274,17 @@ def seats_take_all(
     sessions: list[BreakoutSession],
     company: Company,
     open_at: datetime,
-    rows: Sequence[Sequence[Model]] = (),
 ) -> None:
     """``seats_take`` or fail: the last statement of a transaction run inside ``seats_refused``.
 
-    ``rows`` (groups of unsaved rows of one model each, which lock nothing others wait for) are
-    inserted first. On PostgreSQL they go in the call's round trip, as ``bulk_create`` would write
-    them but without returning their ids. When the transaction is the connection's own (not a
-    savepoint inside another), that round trip also carries its COMMIT: the seminar's row, which
+    On PostgreSQL, when the transaction is the connection's own (not a savepoint inside another),
+    the call carries the transaction's COMMIT in the same round trip: the seminar's row, which
     every seat-moving transaction queues for, is then held while the server runs the call and
     flushes the commit, never while an app server's thread waits for a CPU or the GIL to send
     the COMMIT. A refused call raises, so that COMMIT never runs and the transaction rolls back.
     Django's own commit at the end of the block then finds nothing left to do.
     """
-    rows = [group for group in rows if group]
     if connection.vendor != "postgresql":
-        for group in rows:
-            type(group[0]).objects.bulk_create(group)
         full = _seats_take_in_steps(
             seminar=seminar, day=day, sessions=sessions, company=company, open_at=open_at
         )
@@ -299,14 +294,11 @@ def seats_take_all(
     arguments = _seats_take_arguments(
         seminar=seminar, day=day, sessions=sessions, company=company, open_at=open_at, refuse=True
     )
-    statements = [*map(_rows_insert_sql, rows), (_SEATS_TAKE_CALL, arguments)]
+    statements = [(_SEATS_TAKE_CALL, arguments)]
     if connection.in_atomic_block and not connection.savepoint_ids:
         statements.append(("COMMIT", ()))
     with connection.cursor() as cursor:
         _execute_as_one_query(cursor, statements)
-    for group in rows:
-        for row in group:
-            row._state.adding, row._state.db = False, connection.alias
 
 
 def seats_take_after_insert(
@@ -333,7 +325,10 @@ def seats_take_after_insert(
     if connection.vendor != "postgresql":
         with transaction.atomic(durable=True):
             row.save(force_insert=True)
-            seats_take_all(**wanted, open_at=open_at, rows=rows())
+            for group in rows():
+                if group:
+                    type(group[0]).objects.bulk_create(group)
+            seats_take_all(**wanted, open_at=open_at)
         return
     model = type(row)
     statements = [_rows_insert_sql([row], returning=True)]
