@@ -21,6 +21,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Hashable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -90,16 +91,11 @@ def shared_value(key: Hashable, build: Callable[[], T]) -> T:
     entry = _values.get(key)
     if entry is not None and entry[0] > now:
         return entry[1]
-    claim = ("value", key)
-    claimed = _build_claim(claim)
-    if entry is not None and not claimed:
-        # Another thread of this process is reading the new one (a few milliseconds).
-        return entry[1]
-    try:
+    with _claimed(("value", key)) as claimed:
+        if entry is not None and not claimed:
+            # Another thread of this process is reading the new one (a few milliseconds).
+            return entry[1]
         value = build()
-    finally:
-        if claimed:
-            _building.discard(claim)
     if len(_values) >= MAX_PAGES:
         _values.clear()
     _values[key] = (now + ttl, value)
@@ -142,15 +138,11 @@ def public_page(
     now = time.monotonic()
     page = _pages.get(page_key) if shared else None
     if page is None or page.expires_at <= now:
-        claimed = shared and _build_claim(page_key)
-        if page is not None and not claimed:
-            # Another thread of this process is building the new copy (a few milliseconds).
-            return _served(request, page)
-        try:
+        with _claimed(page_key, when=shared) as claimed:
+            if page is not None and not claimed:
+                # Another thread of this process is building the new copy (a few milliseconds).
+                return _served(request, page)
             response = build()
-        finally:
-            if claimed:
-                _building.discard(page_key)
         if response.streaming or response.status_code != 200 or response.cookies:
             return _token_put(request, response)
         # Fresh as of ``now``, before the reads: never older than ``ttl`` when served.
@@ -168,12 +160,19 @@ def public_page(
     return _served(request, page)
 
 
-def _build_claim(key: Hashable) -> bool:
+@contextmanager
+def _claimed(key: Hashable, *, when: bool = True):
+    """Whether this thread builds ``key`` now (``when`` it may, and no other thread of the
+    process is building it); the claim ends with the block."""
     with _building_lock:
-        if key in _building:
-            return False
-        _building.add(key)
-        return True
+        claimed = when and key not in _building
+        if claimed:
+            _building.add(key)
+    try:
+        yield claimed
+    finally:
+        if claimed:
+            _building.discard(key)
 
 
 def _served(request: HttpRequest, page: _Page) -> HttpResponse:
