@@ -16,12 +16,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ctpat.exceptions import DomainError
 from ctpat.ratelimit import rate_limited
-from events import pagecache, selectors, services
+from events import formhtml, pagecache, selectors, services
+from events.exceptions import SeminarFull
 from events.forms import RegistrationForm
 from events.models import Seminar
 
 # A refused or malformed registration is the client's to fix: a 4xx, with the form to fix it in.
 REFUSED_STATUS = 422
+# The wait-list step's button back to the whole form, and the fields the step does not carry:
+# the box it asks anew, and the honeypot (empty, or the form was refused before any rule).
+WAITLIST_STEP_EDIT = "edit"
+WAITLIST_STEP_LEFT_OUT = ("waitlist", "subject")
 
 
 def refusal_add(form: forms.Form, exc: DomainError, *, default_field: str | None = None) -> None:
@@ -81,6 +86,39 @@ def _registration_form_blank(request: HttpRequest, slug: str) -> HttpResponse:
     return pagecache.render(request, "events/registration_form.html", context)
 
 
+def _registration_waitlist_step(
+    request: HttpRequest, context: dict, form: RegistrationForm, exc: SeminarFull
+) -> HttpResponse:
+    """The seminar filled while this person filled in the form: a short step to join its wait-list.
+
+    Nothing they typed needs fixing, and no other day has a seat, so the one choice left is the
+    wait-list. The step shows what they entered and carries it in hidden fields, with the
+    wait-list box; its other button goes back to the whole form. It is also the refusal every
+    late sender gets once the seminar fills on an opening morning, thousands of them: it costs
+    well under the whole form shown again (``bench/rush.py``).
+    """
+    form.offer_waitlist()
+    refusal_add(form, exc, default_field="waitlist")
+    carried = [
+        (name, value)
+        for name in form.fields
+        if name not in WAITLIST_STEP_LEFT_OUT
+        for value in form.data.getlist(name)
+    ]
+    return render(
+        request,
+        "events/registration_waitlist_step.html",
+        {
+            **context,
+            "form": form,
+            "carried": carried,
+            "waitlist_field": formhtml.field_html(form["waitlist"]),
+            "edit_name": WAITLIST_STEP_EDIT,
+        },
+        status=REFUSED_STATUS,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @rate_limited("registration")  # its own write, before the form and any seat work
 def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
@@ -100,6 +138,9 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "events/registration_form.html", context, status=403)
 
     form = RegistrationForm(request.POST, seminar=seminar, offer_waitlist=offer_waitlist)
+    if WAITLIST_STEP_EDIT in request.POST:
+        # Back from the wait-list step to the whole form, with the values it carried.
+        return render(request, "events/registration_form.html", {**context, "form": form})
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -116,6 +157,8 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
                 language=get_language() or settings.LANGUAGE_CODE,
                 answers=form.answers(),
             )
+        except SeminarFull as exc:
+            return _registration_waitlist_step(request, context, form, exc)
         except DomainError as exc:
             if getattr(exc, "waitlist_offered", False):
                 form.offer_waitlist()

@@ -122,15 +122,21 @@ def _post(url: str, data: dict):
     return lambda client: client.post(url, data)
 
 
+# What a registrant types into the form (pages that show it back treat it as data).
+APPLICANT = {
+    "first_name": "María",
+    "last_name": "González",
+    "email": "maria.gonzalez@maquila.example",
+    "job_title": "Gerente de seguridad",
+    "phone": "+52 664 555 0100",
+}
+
+
 def _applicant(seminar, **fields) -> dict:
     """What a registrant types into the form."""
     return {
         "account_number": CompanyFactory().account_number,
-        "first_name": "María",
-        "last_name": "González",
-        "email": "maria.gonzalez@maquila.example",
-        "job_title": "Gerente de seguridad",
-        "phone": "+52 664 555 0100",
+        **APPLICANT,
         "workshop_day": str(seminar.days.order_by("date").first().pk),
         **fields,
     }

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 from ctpat.models import Company
 from events.models import BreakoutSession, Registration, Seminar, SeminarQuestion, WorkshopDay
+from tests.page_states import APPLICANT
 
 # Texts that are rightly the same in English and Spanish. Keep it short; say why for each.
 SAME_IN_BOTH = {
@@ -102,6 +103,8 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 def data_texts() -> list[str]:
     """Every text of the database that a page shows as it is, whatever the language."""
     texts = [r.full_name for r in Registration.objects.all()]
+    # The applicant's values, as a page that shows what was typed gives them back.
+    texts.append(f"{APPLICANT['first_name']} {APPLICANT['last_name']}")
     for model, fields in _DATA_FIELDS.items():
         for row in model.objects.values_list(*fields):
             texts.extend(row)

@@ -6,6 +6,7 @@ from selenium.webdriver.common.keys import Keys
 
 from ctpat.enums import CertificationStatus
 from events.models import Registration
+from events.views import WAITLIST_STEP_EDIT
 from tests.browser.conftest import gettext_in
 from tests.factories import CompanyFactory
 
@@ -123,8 +124,9 @@ def test_register_refused_shows_summary_and_keeps_input(browser, seminar, person
     ],
 )
 def test_waitlist_join_when_full(full, offer_text, browser, seminar, register, person, language):
-    """Refused without the box ticked (a full day on the seat call's answer alone), the form comes
-    back with the person's values and the offer under the day; ticking it joins the wait-list."""
+    """Refused without the box ticked: for a full day (on the seat call's answer alone) the form
+    comes back with the person's values and the offer under the day; for a full seminar a short
+    step shows their values and carries them. Ticking the box joins the wait-list."""
     tuesday = seminar.days.order_by("date").first()
     full_row = seminar if full == "seminar" else tuesday
     full_row.capacity = 1
@@ -138,8 +140,14 @@ def test_waitlist_join_when_full(full, offer_text, browser, seminar, register, p
     assert browser.focused_id() == "error-summary"
     offer = browser.find("#waitlist-offer")
     assert gettext_in(language, offer_text) in offer.text
-    assert browser.attribute("#id_account_number", "value") == person["account_number"]
-    assert browser.find("#id_workshop_day_0").is_selected()
+    if full == "day":
+        assert browser.attribute("#id_account_number", "value") == person["account_number"]
+        assert browser.find("#id_workshop_day_0").is_selected()
+    else:
+        carried = "#registration-form input[type=hidden][name=account_number]"
+        assert browser.attribute(carried, "value") == person["account_number"]
+        assert person["email"] in browser.find(".registration-facts").text
+        assert not browser.find_all("#id_first_name")
     browser.screenshot(f"registration-waitlist-offer-{full}-full")
     browser.check("id_waitlist")
     browser.registration_submit()
@@ -155,6 +163,31 @@ def test_waitlist_join_when_full(full, offer_text, browser, seminar, register, p
     )
     assert browser.horizontal_overflow() <= 0
     browser.screenshot(f"confirmation-waitlisted-{full}-full")
+
+
+@pytest.mark.parametrize("viewport", ["desktop"])
+def test_waitlist_step_change_details_then_join(browser, seminar, register, person, language):
+    """From the full seminar's short step, "Change my details" brings the whole form back with
+    the values typed; a changed value and the ticked box then join the wait-list."""
+    seminar.capacity = 1
+    seminar.save(update_fields=["capacity"])
+    register(seminar, CompanyFactory())
+    browser.get(_form_path(seminar))
+    browser.registration_fill(person, day=0)
+    browser.registration_submit()
+    browser.click_and_load(f"#registration-form button[name='{WAITLIST_STEP_EDIT}']")
+
+    assert not browser.find_all("#error-summary")
+    for name, value in person.items():
+        assert browser.attribute(f"#id_{name}", "value") == value, name
+    assert browser.find("#id_workshop_day_0").is_selected()
+    browser.find("#id_job_title").clear()
+    browser.find("#id_job_title").send_keys("Compliance lead")
+    browser.check("id_waitlist")
+    browser.registration_submit()
+
+    registration = Registration.objects.get(email=person["email"])
+    assert (registration.status, registration.job_title) == ("waitlisted", "Compliance lead")
 
 
 @pytest.mark.parametrize("viewport", ["desktop"])

@@ -1,5 +1,6 @@
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.conf import settings
@@ -8,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ctpat.enums import CertificationStatus
-from events.enums import RegistrationStatus
-from events.models import Registration, Seminar
+from events.enums import QuestionKind, RegistrationStatus
+from events.models import Registration, Seminar, SeminarQuestion
 from tests.factories import (
     BreakoutSessionFactory,
     CompanyFactory,
@@ -262,6 +263,110 @@ def test_register_seminar_full_error_at_waitlist_box_linked_from_summary(client,
     assert '<input type="checkbox" name="waitlist"' in html
     assert 'id="id_waitlist"' in html
     assert not Registration.objects.exists()
+
+
+def _seminar_just_filled(seminar, register) -> None:
+    seminar.capacity = 1
+    seminar.save(update_fields=["capacity"])
+    register(seminar, CompanyFactory())
+
+
+def _hidden_inputs(html: str) -> list[tuple[str, str]]:
+    """The hidden fields of the registration form, the CSRF token's aside."""
+    form = html.split('id="registration-form"')[1].split("</form>")[0]
+    return [
+        (name, unescape(value))
+        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
+        if name != "csrfmiddlewaretoken"
+    ]
+
+
+@pytest.fixture
+def full_form_data(seminar, company, register):
+    """A whole, valid form for a seminar that filled before it was sent: a session and an
+    answer to one of the seminar's questions included."""
+    _seminar_just_filled(seminar, register)
+    question = SeminarQuestion.objects.create(
+        seminar=seminar, kind=QuestionKind.TEXT, label_en="Anything else?", required=True
+    )
+    day = seminar.days.order_by("date", "id").first()
+    session = day.sessions.order_by("starts_at").first()
+    return form_data(
+        seminar, company, sessions=[str(session.pk)], **{question.field_name: "Step-free <access>"}
+    )
+
+
+def test_register_seminar_full_short_step_shows_and_carries_values(client, seminar, full_form_data):
+    response = client.post(register_url(seminar), full_form_data)
+
+    assert response.status_code == 422
+    assert response.templates[0].name == "events/registration_waitlist_step.html"
+    html = response.content.decode()
+    # Every value sent, and only those, rides along for the next step.
+    expected = sorted(
+        (name, value)
+        for name, values in full_form_data.items()
+        for value in (values if isinstance(values, list) else [values])
+    )
+    assert sorted(_hidden_inputs(html)) == expected
+    # Shown to the person, not asked again: no text field of the whole form.
+    assert 'id="id_first_name"' not in html
+    facts = html.split('class="row registration-facts"')[1].split("</dl>")[0]
+    for shown in ("María González", "maria.gonzalez@partner.example", "data-session-id="):
+        assert shown in facts
+    offer = html.split('id="waitlist-offer"')[1]
+    assert '<input type="checkbox" name="waitlist"' in offer
+    assert not Registration.objects.filter(email=full_form_data["email"]).exists()
+
+
+def test_register_seminar_full_short_step_sent_with_box_ticked_waitlists(
+    client, seminar, full_form_data
+):
+    step = client.post(register_url(seminar), full_form_data).content.decode()
+    carried = [
+        (name, value) for name, value in _hidden_inputs(step) if name != "csrfmiddlewaretoken"
+    ]
+    resent = {name: [v for n, v in carried if n == name] for name, _ in carried}
+
+    joined = client.post(register_url(seminar), resent | {"waitlist": "on"})
+
+    assert joined.status_code == 302
+    registration = Registration.objects.get(email=full_form_data["email"])
+    assert registration.status == RegistrationStatus.WAITLISTED
+    assert registration.phone == full_form_data["phone"]
+    assert [str(s.pk) for s in registration.sessions.all()] == full_form_data["sessions"]
+    assert [a.value for a in registration.answers.all()] == ["Step-free <access>"]
+
+
+def test_register_seminar_full_short_step_box_left_unticked_asks_again(
+    client, seminar, full_form_data
+):
+    client.post(register_url(seminar), full_form_data)  # the step
+    again = client.post(register_url(seminar), full_form_data)  # sent on without the box
+    assert again.status_code == 422
+    assert "seminar has just filled up" in field_errors(again, "waitlist")[0]
+    assert not Registration.objects.filter(email=full_form_data["email"]).exists()
+
+
+def test_register_seminar_full_short_step_change_details_shows_whole_form(
+    client, seminar, full_form_data
+):
+    response = client.post(register_url(seminar), full_form_data | {"edit": "1"})
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "events/registration_form.html"
+    assert_kept_input(response, full_form_data)
+    html = response.content.decode()
+    assert 'id="error-summary"' not in html
+    assert 'id="waitlist-offer"' in html
+    assert not Registration.objects.filter(email=full_form_data["email"]).exists()
+
+
+def test_register_seminar_full_short_step_in_spanish(client, seminar, full_form_data):
+    response = client.post(register_url(seminar), full_form_data, HTTP_ACCEPT_LANGUAGE="es")
+    html = response.content.decode()
+    for text in ("Sus datos", "Cambiar mis datos", "Unirse a la lista de espera"):
+        assert text in html
 
 
 def test_register_duplicate_email_other_case_shows_error_at_email(
