@@ -98,6 +98,11 @@ def arguments() -> argparse.Namespace:
         "is sent; the worker keeps to OUTBOX_SEND_RATE, 10 a second unless set)",
     )
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the attempts")
+    parser.add_argument(
+        "--records",
+        metavar="FILE",
+        help="write every rush request to FILE as JSON: [kind, status, started, ended] (seconds)",
+    )
     return parser.parse_args()
 
 
@@ -556,6 +561,9 @@ def run(options: argparse.Namespace, bench: Bench) -> dict:
         seconds=options.rush_seconds,
     )
     rush_seconds = time.monotonic() - rush_started
+    if options.records:
+        with open(options.records, "w") as out:
+            json.dump({"rush_started": rush_started, "records": records}, out)
     cpu_after = cpu.snapshot(trees)
     cpu_used = {
         name: None if cpu_after[name] is None else cpu_after[name] - cpu_before[name]
