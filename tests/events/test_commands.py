@@ -56,6 +56,26 @@ def test_seed_demo_creates_the_san_diego_seminar():
     assert "Panel discussions" in seminar.program
 
 
+def test_seed_demo_slug_seeds_a_second_seminar_and_leaves_the_first():
+    seed("--seats", "20")
+    first = snapshot()["days"]
+    seed("--slug", "warm-up", "--seats", "10")
+    seed("--slug", "warm-up", "--seats", "10")
+
+    seminar = Seminar.objects.get(slug="warm-up")
+    assert (seminar.capacity, seminar.title) == (10, "CTPAT Training Seminar — San Diego")
+    assert sorted(seminar.days.values_list("capacity", flat=True)) == [5, 5]
+    assert BreakoutSession.objects.filter(day__seminar=seminar).count() == 12
+    assert [d for d in snapshot()["days"] if d["seminar_id"] != seminar.pk] == first
+    assert Seminar.objects.count() == 2
+
+
+def test_seed_demo_refuses_a_slug_that_is_not_one():
+    with pytest.raises(CommandError, match="--slug"):
+        seed("--slug", "not a slug")
+    assert not Seminar.objects.exists()
+
+
 def test_seed_demo_creates_two_workshop_days_with_six_sessions_each():
     seed()
     days = list(WorkshopDay.objects.filter(seminar__slug="san-diego").order_by("date"))

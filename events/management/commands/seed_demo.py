@@ -3,7 +3,9 @@
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_slug
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -143,17 +145,28 @@ class Command(BaseCommand):
         parser.add_argument("--seats", type=int, default=1200, help="seminar capacity (1200)")
         parser.add_argument("--per-company", type=int, default=2, help="seats per company (2)")
         parser.add_argument("--companies", type=int, default=50, help="eligible companies (50)")
+        parser.add_argument(
+            "--slug",
+            default=SLUG,
+            help=f"the seminar's slug ({SLUG}); another slug seeds a second seminar like it",
+        )
 
-    def handle(self, *args, seats, per_company, companies, **options):
+    def handle(self, *args, seats, per_company, companies, slug, **options):
         if seats < 2:
             raise CommandError("--seats must be at least 2 (one per workshop day).")
         if per_company < 1:
             raise CommandError("--per-company must be at least 1.")
         if companies < 0:
             raise CommandError("--companies cannot be negative.")
+        try:
+            validate_slug(slug)
+        except ValidationError as exc:
+            raise CommandError(f"--slug: {exc.messages[0]}") from exc
         now = timezone.now()
         with transaction.atomic():
-            seminar, seminar_created = self._seminar(seats=seats, per_company=per_company, now=now)
+            seminar, seminar_created = self._seminar(
+                slug=slug, seats=seats, per_company=per_company, now=now
+            )
             self._days(seminar=seminar, seats=seats)
             self._questions(seminar=seminar)
             if not seminar_created:
@@ -163,7 +176,7 @@ class Command(BaseCommand):
 
     # --- Seminar -------------------------------------------------------------------------------
 
-    def _seminar(self, *, seats, per_company, now):
+    def _seminar(self, *, slug, seats, per_company, now):
         monday = _monday_on_or_after(timezone.localdate(now) + timedelta(weeks=6))
         schedule = {
             "starts_at": datetime.combine(monday, time(8), VENUE_ZONE),
@@ -171,10 +184,10 @@ class Command(BaseCommand):
             "registration_opens_at": now - timedelta(hours=1),
             "registration_closes_at": now + timedelta(weeks=4),
         }
-        seminar = Seminar.objects.filter(slug=SLUG).first()
+        seminar = Seminar.objects.filter(slug=slug).first()
         if seminar is None:
             seminar = Seminar.objects.create(
-                slug=SLUG,
+                slug=slug,
                 title=TITLE,
                 title_es=TITLE_ES,
                 summary=SUMMARY,
