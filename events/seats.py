@@ -366,21 +366,69 @@ def _execute_as_one_query(cursor, statements: Sequence[tuple[str, Sequence]]) ->
 
 def _rows_insert_sql(rows: Sequence[Model], *, returning: bool = False) -> tuple[str, tuple]:
     """The INSERT that ``bulk_create`` runs for unsaved ``rows`` of one model, and its values; it
-    returns their ids only when ``returning``."""
+    returns their ids only when ``returning``.
+
+    Django's compiler writes the statement once per shape (the model, the number of rows, which
+    values are ``RawSQL``, and ``returning``); each call then only prepares the values, as the
+    compiler does (``pre_save``, ``get_db_prep_save``). A shape whose statement the values could
+    change (PostgreSQL's UNNEST for several rows of plain values, a field with a placeholder of
+    its own) goes to the compiler every time. ``tests/events/test_seats.py`` holds both to the
+    compiler's output.
+    """
     model = type(rows[0])
-    fields = [
+    fields = _insert_fields(model)
+    for row in rows:
+        row._prepare_related_fields_for_save(operation_name="bulk_create")
+    values = [[field.pre_save(row, True) for field in fields] for row in rows]
+    raw = tuple(
+        tuple(
+            (value.sql, tuple(value.params)) if isinstance(value, RawSQL) else None for value in row
+        )
+        for row in values
+    )
+    key = (connection.vendor, model, returning, raw)
+    statement = _INSERT_STATEMENTS.get(key)
+    if statement is None:
+        query = InsertQuery(model)
+        query.insert_values(fields, rows)
+        compiler = query.get_compiler(connection=connection)
+        compiler.returning_fields = [model._meta.pk] if returning else None
+        [(statement, params)] = compiler.as_sql()
+        if _shape_fixes_statement(fields, raw):
+            _INSERT_STATEMENTS[key] = statement
+        return statement, params
+    return statement, tuple(
+        param
+        for row in values
+        for field, value in zip(fields, row, strict=True)
+        for param in (
+            value.params
+            if isinstance(value, RawSQL)
+            else (field.get_db_prep_save(value, connection=connection),)
+        )
+    )
+
+
+def _insert_fields(model: type[Model]) -> list:
+    """The fields ``bulk_create`` inserts: all but the id and generated ones."""
+    return [
         field
         for field in model._meta.concrete_fields
         if not field.generated and not isinstance(field, AutoField)
     ]
-    for row in rows:
-        row._prepare_related_fields_for_save(operation_name="bulk_create")
-    query = InsertQuery(model)
-    query.insert_values(fields, rows)
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [model._meta.pk] if returning else None
-    [(statement, params)] = compiler.as_sql()
-    return statement, params
+
+
+def _shape_fixes_statement(fields: list, raw: tuple) -> bool:
+    """Whether the statement for rows of this shape is the same whatever their plain values:
+    one row, or rows with an expression (which rule out PostgreSQL's UNNEST), and no field that
+    writes a placeholder of its own for each value."""
+    if any(hasattr(field, "get_placeholder") for field in fields):
+        return False
+    return len(raw) == 1 or any(any(row) for row in raw)
+
+
+# (vendor, model, returning, RawSQL positions) → the INSERT statement: a few shapes per model.
+_INSERT_STATEMENTS: dict[tuple, str] = {}
 
 
 @contextmanager

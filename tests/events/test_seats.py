@@ -7,14 +7,16 @@ PostgreSQL the seat call really carries the COMMIT (``seats.seats_take_all``).
 """
 
 import pytest
-from django.db import OperationalError, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import Prefetch
+from django.db.models.expressions import RawSQL
+from django.db.models.sql import InsertQuery
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ctpat.models import Company
-from events import seats
-from events.enums import RegistrationStatus
+from events import seats, services
+from events.enums import EmailKind, RegistrationStatus
 from events.exceptions import (
     CompanyLimitReached,
     RegistrationClosed,
@@ -31,7 +33,8 @@ from events.models import (
     Seminar,
     WorkshopDay,
 )
-from tests.factories import CompanyFactory, seminar_build
+from events.outbox import outbox_rows
+from tests.factories import CompanyFactory, RegistrationFactory, seminar_build
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -286,6 +289,54 @@ def test_seats_take_all_carries_the_commit():
         observer.close()
     seminar.refresh_from_db()
     assert seminar.confirmed_count == 2
+
+
+def _compiled(rows, *, returning=False) -> tuple[str, tuple]:
+    """What Django's own compiler writes for ``bulk_create`` of ``rows``."""
+    model = type(rows[0])
+    query = InsertQuery(model)
+    query.insert_values(seats._insert_fields(model), rows)
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [model._meta.pk] if returning else None
+    [(statement, params)] = compiler.as_sql()
+    return statement, params
+
+
+def _as_sent(statement: str, params: tuple):
+    """The statement with its values in it, as PostgreSQL gets it (JSON values are adapter
+    objects that do not compare); SQLite's values compare as they are."""
+    if connection.vendor != "postgresql":
+        return statement, params
+    with connection.cursor() as cursor:
+        return cursor.cursor.mogrify(statement, params)
+
+
+def test_rows_insert_sql_is_the_compilers_for_each_shape_first_and_kept(register):
+    seminar = seminar_build()
+    day = seminar.days.first()
+    picked = list(day.sessions.all()[:2])
+    company = CompanyFactory(poc_email="poc@partner.example")
+    registration = RegistrationFactory.build(
+        seminar=seminar, company=company, workshop_day=day, confirmed_at=timezone.now()
+    )
+    current = RawSQL("currval(pg_get_serial_sequence(%s, %s))", ("events_registration", "id"))
+    saved = register(seminar, company)
+
+    def shapes():
+        registration.pk = None
+        yield [registration], True
+        registration.pk = current
+        yield services.picks_rows(registration=registration, sessions=picked), False
+        yield outbox_rows(registration=registration, kind=EmailKind.CONFIRMED), False
+        # Plain values in several rows: PostgreSQL's UNNEST, never kept.
+        yield services.picks_rows(registration=saved, sessions=picked), False
+
+    seats._INSERT_STATEMENTS.clear()
+    for _first_then_kept in range(2):
+        for rows, returning in shapes():
+            expected = _as_sent(*_compiled(rows, returning=returning))
+            assert _as_sent(*seats._rows_insert_sql(rows, returning=returning)) == expected
+    assert len(seats._INSERT_STATEMENTS) == 3
 
 
 def test_company_with_limit_reads_the_company_as_the_orm_does_and_its_limit():
