@@ -144,7 +144,7 @@ def public_page(
                 return _served(request, page)
             response = build()
         if response.streaming or response.status_code != 200 or response.cookies:
-            return _token_put(request, response)
+            return token_put(request, response)
         # Fresh as of ``now``, before the reads: never older than ``ttl`` when served.
         page = _Page(
             now + ttl,
@@ -179,10 +179,11 @@ def _served(request: HttpRequest, page: _Page) -> HttpResponse:
     response = HttpResponse(
         page.content, status=page.status, content_type=page.content_type, headers=page.headers
     )
-    return _token_put(request, response)
+    return token_put(request, response)
 
 
-def _token_put(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+def token_put(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The visitor's own CSRF token wherever ``response`` has the placeholder."""
     if not response.streaming and _PLACEHOLDER_BYTES in response.content:
         response.content = response.content.replace(_PLACEHOLDER_BYTES, get_token(request).encode())
     return response

@@ -5,12 +5,16 @@ The registration's own page, behind its private link, is in ``events.views_manag
 Views stay thin: reads come from ``events.selectors``, every rule from ``events.services``.
 """
 
+import secrets
+
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -18,7 +22,7 @@ from ctpat.exceptions import DomainError
 from ctpat.ratelimit import rate_limited
 from events import formhtml, pagecache, selectors, services
 from events.exceptions import SeminarFull
-from events.forms import RegistrationForm
+from events.forms import RegistrationForm, kept_per_language
 from events.models import Seminar
 
 # A refused or malformed registration is the client's to fix: a 4xx, with the form to fix it in.
@@ -27,6 +31,9 @@ REFUSED_STATUS = 422
 # the box it asks anew, and the honeypot (empty, or the form was refused before any rule).
 WAITLIST_STEP_EDIT = "edit"
 WAITLIST_STEP_LEFT_OUT = ("waitlist", "subject")
+# Where a refused registration's page takes its form (``_registration_refused``): random per
+# process, so that nothing typed by a visitor or staff can stand for it.
+_FORM_PLACEHOLDER = mark_safe(f"form-placeholder-{secrets.token_hex(16)}")
 
 
 def refusal_add(form: forms.Form, exc: DomainError, *, default_field: str | None = None) -> None:
@@ -105,18 +112,45 @@ def _registration_waitlist_step(
         if name not in WAITLIST_STEP_LEFT_OUT
         for value in form.data.getlist(name)
     ]
-    return render(
+    return _registration_refused(
         request,
-        "events/registration_waitlist_step.html",
-        {
-            **context,
-            "form": form,
-            "carried": carried,
-            "waitlist_field": formhtml.field_html(form["waitlist"]),
-            "edit_name": WAITLIST_STEP_EDIT,
-        },
-        status=REFUSED_STATUS,
+        context,
+        form,
+        body="events/_registration_waitlist_step.html",
+        carried=carried,
+        waitlist_field=formhtml.field_html(form["waitlist"]),
+        edit_name=WAITLIST_STEP_EDIT,
     )
+
+
+def _registration_refused(
+    request: HttpRequest, context: dict, form: RegistrationForm, *, body: str, **body_context
+) -> HttpResponse:
+    """A refused registration's page: ``body`` (the form again, or the wait-list step) in the
+    page around it.
+
+    That page holds nothing of the visitor's but the CSRF token: it is rendered once per copy of
+    the seminar (a second at most, as the form's own choices are), language and path, with the
+    token's placeholder, and each refusal renders its form alone into it. An opening morning
+    refuses thousands of forms in a few seconds (``bench/rush.py``). ``tests/events/
+    test_views.py`` holds the result to the page rendered whole.
+    """
+    path = request.get_full_path()
+    pages = kept_per_language(context["seminar"], "_refused_pages", lambda _language: {})
+    page = pages.get(path)
+    if page is None:
+        page = pagecache.render(
+            request,
+            "events/registration_refused.html",
+            {**context, "form": form, "form_html": _FORM_PLACEHOLDER},
+        ).content.decode()
+        if not request.GET:  # a query string could make the paths kept any number
+            pages[path] = page
+    html = render_to_string(
+        body, {"form": form, "csrf_token": pagecache.CSRF_PLACEHOLDER, **body_context}
+    )
+    response = HttpResponse(page.replace(_FORM_PLACEHOLDER, html), status=REFUSED_STATUS)
+    return pagecache.token_put(request, response)
 
 
 @require_http_methods(["GET", "POST"])
@@ -169,6 +203,4 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
                 refusal_add(form, exc)
         else:
             return redirect("events:registration_detail", token=registration.manage_token)
-    return render(
-        request, "events/registration_form.html", {**context, "form": form}, status=REFUSED_STATUS
-    )
+    return _registration_refused(request, context, form, body="events/_registration_form_body.html")
