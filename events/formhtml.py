@@ -11,16 +11,15 @@ it to crispy's own output). Anything else — another layout object, widget or h
 goes to crispy unchanged.
 """
 
-import html
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from crispy_forms.utils import TEMPLATE_PACK, render_field
 from django import forms
 from django.conf import settings
 from django.forms import BoundField
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from ctpat.renderers import escaped
 
 # The field template of ``events.forms.ProgramForm`` and the yes/no questions.
 CHOICE_GROUP_TEMPLATE = "includes/_field_choices.html"
@@ -114,8 +113,8 @@ def _children(item, form, context, pack) -> str:
 
 def _id_class(item) -> str:
     """crispy's ``id="…"`` and ``class="…"`` of a layout object (escaped, as its template does)."""
-    css_id = f' id="{_escaped(item.css_id)}"' if item.css_id else ""
-    css_class = f' class="{_escaped(item.css_class)}"' if item.css_class else ""
+    css_id = f' id="{escaped(item.css_id)}"' if item.css_id else ""
+    css_class = f' class="{escaped(item.css_class)}"' if item.css_class else ""
     return css_id + css_class
 
 
@@ -156,28 +155,24 @@ def field_html(field: BoundField) -> SafeString:
     _widget_classes(field, kind + (" is-invalid" if field.errors else ""))
     required = " requiredField" if field.field.required else ""
     asterisk = '<span class="asteriskField">*</span>' if field.field.required else ""
-    label = conditional_escape(field.label)
+    label = escaped(field.label)
     css_classes = field.css_classes()
-    wrapper = format_html(
-        '<div id="div_{}" class="{}{}">',
-        field.auto_id,
-        "form-check" if checkbox else "mb-3",
-        f" {css_classes}" if css_classes else "",
+    wrapper = (
+        f'<div id="div_{escaped(field.auto_id)}" class="{"form-check" if checkbox else "mb-3"}'
+        f'{escaped(f" {css_classes}") if css_classes else ""}">'
     )
     if checkbox:
         parts = [
             '<div class="mb-3">',
             wrapper,
             str(field),
-            format_html(
-                '<label for="{}" class="form-check-label{}">', field.id_for_label, required
-            ),
+            f'<label for="{escaped(field.id_for_label)}" class="form-check-label{required}">',
             f" {label}{asterisk} </label>",
             _errors_and_help(field),
             "</div></div>",
         ]
     else:
-        label_for = format_html(' for="{}"', field.id_for_label) if field.id_for_label else ""
+        label_for = f' for="{escaped(field.id_for_label)}"' if field.id_for_label else ""
         parts = [wrapper]
         if field.label:
             parts.append(
@@ -209,16 +204,14 @@ def _errors_and_help(field: BoundField) -> str:
     parts = []
     errors = field.errors
     if errors:
-        parts.append(
-            f'<div id="{conditional_escape(errors.field_id)}_error" class="invalid-feedback">'
-        )
+        parts.append(f'<div id="{escaped(errors.field_id)}_error" class="invalid-feedback">')
         parts += [
-            format_html('<span id="error_{}_{}"><strong>{}</strong></span>', n, field.auto_id, e)
+            f'<span id="error_{n}_{escaped(field.auto_id)}"><strong>{escaped(e)}</strong></span>'
             for n, e in enumerate(errors, start=1)
         ]
         parts.append("</div>")
     if field.help_text:
-        help_id = format_html('id="{}_helptext" ', field.auto_id) if field.auto_id else ""
+        help_id = f'id="{escaped(field.auto_id)}_helptext" ' if field.auto_id else ""
         # crispy marks help text safe (``|safe``): it is the form's own text, never a visitor's.
         parts.append(f'<div {help_id}class="form-text">{field.help_text}</div>')
     return "".join(parts)
@@ -231,37 +224,27 @@ def choice_group_html(field: BoundField) -> SafeString:
         described_by.append(f"{field.auto_id}_helptext")
     if field.errors:
         described_by.append(f"{field.auto_id}_error")
+    error = " choice-group--error" if field.errors else ""
+    described = f' aria-describedby="{escaped(" ".join(described_by))}"' if described_by else ""
+    asterisk = (
+        '<span class="asteriskField" aria-hidden="true">*</span>' if field.field.required else ""
+    )
     parts = [
-        format_html(
-            '<fieldset id="{}" tabindex="-1" class="choice-group mb-4{}"{}>',
-            field.auto_id,
-            " choice-group--error" if field.errors else "",
-            format_html(' aria-describedby="{}"', " ".join(described_by)) if described_by else "",
-        ),
-        format_html(
-            '<legend class="form-label fw-semibold fs-6 mb-1">{}{}</legend>',
-            field.label,
-            mark_safe('<span class="asteriskField" aria-hidden="true">*</span>')
-            if field.field.required
-            else "",
-        ),
+        f'<fieldset id="{escaped(field.auto_id)}" tabindex="-1" class="choice-group mb-4{error}"'
+        f"{described}>",
+        '<legend class="form-label fw-semibold fs-6 mb-1">'
+        f"{escaped(field.label)}{asterisk}</legend>",
     ]
     if field.help_text:
         parts.append(
-            format_html(
-                '<div id="{}_helptext" class="form-text mt-0 mb-2">{}</div>',
-                field.auto_id,
-                field.help_text,
-            )
+            f'<div id="{escaped(field.auto_id)}_helptext" class="form-text mt-0 mb-2">'
+            f"{escaped(field.help_text)}</div>"
         )
     if field.errors:
-        errors = (format_html('<p class="mb-1"><strong>{}</strong></p>', e) for e in field.errors)
+        errors = "".join(f'<p class="mb-1"><strong>{escaped(e)}</strong></p>' for e in field.errors)
         parts.append(
-            format_html(
-                '<div id="{}_error" class="invalid-feedback d-block mb-2">{}</div>',
-                field.auto_id,
-                mark_safe("".join(errors)),
-            )
+            f'<div id="{escaped(field.auto_id)}_error" class="invalid-feedback d-block mb-2">'
+            f"{errors}</div>"
         )
     parts += [choice_options(field), "</fieldset>"]
     return mark_safe("".join(parts))  # every part above is escaped
@@ -295,8 +278,8 @@ def choice_options(field) -> SafeString:
         else:
             parts.append(
                 '<fieldset class="choice-subgroup" '
-                f'data-day-group="{_escaped(getattr(group, "day_id", ""))}"><legend class="mb-1"'
-                f"{_lang(group)}>{_escaped(group)}</legend>{''.join(rows)}</fieldset>"
+                f'data-day-group="{escaped(getattr(group, "day_id", ""))}"><legend class="mb-1"'
+                f"{_lang(group)}>{escaped(group)}</legend>{''.join(rows)}</fieldset>"
             )
     return mark_safe("".join(parts))  # every value in it is escaped
 
@@ -312,33 +295,25 @@ def _grouped(choices):
 
 def _lang(label) -> str:
     language = getattr(label, "title_lang", "")
-    return f' lang="{_escaped(language)}"' if language else ""
-
-
-def _escaped(value) -> str:
-    """``conditional_escape`` without its lazy-argument wrapper: the options call it hundreds of
-    times a form (``html.escape`` is what Django's ``escape`` runs)."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
+    return f' lang="{escaped(language)}"' if language else ""
 
 
 def _option(*, input_type, invalid, name, value, option_id, label, checked) -> str:
     day_id = getattr(label, "day_id", None)
     if isinstance(label, ChoiceLabel) and label.title:
-        text = f'<span class="choice__title"{_lang(label)}>{_escaped(label.title)}</span>'
+        text = f'<span class="choice__title"{_lang(label)}>{escaped(label.title)}</span>'
         if label.detail:
-            text += f'<span class="choice__detail">{_escaped(label.detail)}</span>'
+            text += f'<span class="choice__detail">{escaped(label.detail)}</span>'
         if label.seats:
             full = " seats--full" if label.full else ""
-            text += f'<span class="choice__seats{full}">{_escaped(label.seats)}</span>'
+            text += f'<span class="choice__seats{full}">{escaped(label.seats)}</span>'
     else:
-        text = _escaped(label)
-    option_id = _escaped(option_id)
-    day = f' data-day="{_escaped(day_id)}"' if day_id else ""
+        text = escaped(label)
+    option_id = escaped(option_id)
+    day = f' data-day="{escaped(day_id)}"' if day_id else ""
     return (
         f'<div class="form-check choice"><input type="{input_type}" '
-        f'class="form-check-input{invalid}" name="{_escaped(name)}" value="{_escaped(value)}" '
+        f'class="form-check-input{invalid}" name="{escaped(name)}" value="{escaped(value)}" '
         f'id="{option_id}"{day}{" checked" if checked else ""}><label for="{option_id}" '
         f'class="form-check-label">{text}</label></div>'
     )
