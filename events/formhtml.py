@@ -18,6 +18,7 @@ from django import forms
 from django.conf import settings
 from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from ctpat.renderers import escaped
 
@@ -215,6 +216,27 @@ def _errors_and_help(field: BoundField) -> str:
         # crispy marks help text safe (``|safe``): it is the form's own text, never a visitor's.
         parts.append(f'<div {help_id}class="form-text">{field.help_text}</div>')
     return "".join(parts)
+
+
+def error_summary_html(form: forms.BaseForm) -> SafeString:
+    """The box that lists every error of the form, each field's linked to the field; empty when
+    the form has none. Written in Python: every refused registration shows it."""
+    if not form.errors:
+        return mark_safe("")
+    items = [f'<li data-error-field="">{escaped(error)}</li>' for error in form.non_field_errors()]
+    items += [
+        f'<li data-error-field="{escaped(field.name)}"><a href="#{escaped(field.auto_id)}" '
+        f'class="alert-link">{escaped(field.label)}: {escaped(error)}</a></li>'
+        for field in form
+        for error in field.errors
+    ]
+    title = gettext("There is a problem")
+    return mark_safe(  # every value in it is escaped
+        '<div class="alert alert-danger error-summary" role="alert" '
+        'aria-labelledby="error-summary-title" tabindex="-1" id="error-summary">'
+        f'<h2 class="h5 alert-heading" id="error-summary-title">{escaped(title)}</h2>'
+        f'<ul class="mb-0">{"".join(items)}</ul></div>'
+    )
 
 
 def choice_group_html(field: BoundField) -> SafeString:
