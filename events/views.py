@@ -94,7 +94,7 @@ def _registration_form_blank(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _registration_waitlist_step(
-    request: HttpRequest, context: dict, form: RegistrationForm, exc: SeminarFull
+    request: HttpRequest, context: dict, form: RegistrationForm
 ) -> HttpResponse:
     """The seminar filled while this person filled in the form: a short step to join its wait-list.
 
@@ -102,10 +102,9 @@ def _registration_waitlist_step(
     wait-list. The step shows what they entered and carries it in hidden fields, with the
     wait-list box; its other button goes back to the whole form. It is also the refusal every
     late sender gets once the seminar fills on an opening morning, thousands of them: it costs
-    well under the whole form shown again (``bench/rush.py``).
+    well under the whole form shown again (``bench/rush.py``). ``form`` carries the refusal at
+    its wait-list box already.
     """
-    form.offer_waitlist()
-    refusal_add(form, exc, default_field="waitlist")
     carried = [
         (name, value)
         for name in form.fields
@@ -191,8 +190,6 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
                 language=get_language() or settings.LANGUAGE_CODE,
                 answers=form.answers(),
             )
-        except SeminarFull as exc:
-            return _registration_waitlist_step(request, context, form, exc)
         except DomainError as exc:
             if getattr(exc, "waitlist_offered", False):
                 form.offer_waitlist()
@@ -201,6 +198,8 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
                 refusal_add(form, exc, default_field="waitlist")
             else:
                 refusal_add(form, exc)
+            if isinstance(exc, SeminarFull):
+                return _registration_waitlist_step(request, context, form)
         else:
             return redirect("events:registration_detail", token=registration.manage_token)
     return _registration_refused(request, context, form, body="events/_registration_form_body.html")
