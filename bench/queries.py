@@ -11,52 +11,26 @@ when it is built); then the time of the GETs built and served from the page cach
 """
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.inprocess import reexec_in_venv, seeded_database
 
 
 def main() -> int:
-    if sys.prefix == sys.base_prefix and VENV_PYTHON.exists():
-        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-    sys.path.insert(0, str(ROOT))
+    reexec_in_venv()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--verbose", action="store_true", help="print every statement")
     options = parser.parse_args()
-
-    import psycopg
-
-    from tests.pgserver import PostgresServer
-
-    server = PostgresServer().start()
-    try:
-        with psycopg.connect(server.url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as c:
-            c.execute("CREATE DATABASE ctpat")
-        os.environ.update(
-            {
-                "DJANGO_SETTINGS_MODULE": "ctpat.settings",
-                "DATABASE_URL": server.url,
-                "DEBUG": "0",
-                "SECRET_KEY": "bench-queries-not-a-secret",
-                "ALLOWED_HOSTS": "testserver,127.0.0.1",
-                "RATELIMIT_ENABLED": "0",
-                "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-                "PUBLIC_PAGE_CACHE_SECONDS": "0",
-            }
-        )
-        for args in (["migrate", "--noinput", "-v", "0"], ["seed_demo", "--companies", "20"]):
-            subprocess.run(
-                [sys.executable, "manage.py", *args], cwd=ROOT, check=True, capture_output=True
-            )
+    environ = {
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PUBLIC_PAGE_CACHE_SECONDS": "0",
+    }
+    commands = [["migrate", "--noinput", "-v", "0"], ["seed_demo", "--companies", "20"]]
+    with seeded_database(durable=False, environ=environ, commands=commands):
         count(verbose=options.verbose)
-    finally:
-        server.stop()
     return 0
 
 

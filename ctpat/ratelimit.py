@@ -21,6 +21,7 @@ import random
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -117,6 +118,14 @@ def too_many_requests(request: HttpRequest, *, retry_after: int) -> HttpResponse
     response["Retry-After"] = str(retry_after)
     add_never_cache_headers(response)
     return response
+
+
+def axes_lockout_response(request: HttpRequest, original_response=None, credentials=None):
+    """Too many failed admin logins (django-axes): the 429 page, with the cool-off as
+    ``Retry-After``."""
+    cool_off = get_cool_off(request)
+    seconds = math.ceil(cool_off.total_seconds()) if cool_off else 3600
+    return too_many_requests(request, retry_after=seconds)
 
 
 # --- What each kind of request counts against -----------------------------------------------

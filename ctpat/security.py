@@ -5,17 +5,15 @@
   socket's address, whatever ``X-Forwarded-For`` a client sends.
 - ``StaffAdminSite``: the admin, which with ``STAFF_OTP_REQUIRED`` (the default) asks for a TOTP
   code at login and lets in only sessions verified by one (django-otp).
-- ``axes_lockout_response``: the page after too many failed admin logins (django-axes).
 """
 
 import functools
 import ipaddress
-import math
 
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -84,15 +82,3 @@ class StaffAdminSite(AdminSite):
 
 
 _OTP_LOGIN_FORM = functools.cache(otp_login_form)
-
-
-def axes_lockout_response(request: HttpRequest, original_response=None, credentials=None):
-    """Too many failed logins: the site's 429 page, with the cool-off as ``Retry-After``."""
-    from axes.helpers import get_cool_off
-
-    from ctpat.ratelimit import too_many_requests
-
-    cool_off = get_cool_off(request)
-    seconds = math.ceil(cool_off.total_seconds()) if cool_off else 3600
-    response: HttpResponse = too_many_requests(request, retry_after=seconds)
-    return response

@@ -304,7 +304,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "ctpat.security.client_ip"
-AXES_LOCKOUT_CALLABLE = "ctpat.security.axes_lockout_response"
+AXES_LOCKOUT_CALLABLE = "ctpat.ratelimit.axes_lockout_response"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # Content Security Policy (django-csp): no inline script or style anywhere, the admin included.

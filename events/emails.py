@@ -26,7 +26,7 @@ from events.models import (
     Registration,
     RegistrationChange,
 )
-from events.waitlist import waitlist_position
+from events.selectors import waitlist_position
 
 # Kinds that tell the registrant they hold a seat: their calendar file adds (or updates) it.
 CALENDAR_KINDS = frozenset(

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from events.emails import Reads, email_message_build
 from events.enums import EmailKind
 from events.models import OutboundEmail, Registration
 
@@ -155,8 +156,6 @@ def _with_related(emails: QuerySet[OutboundEmail]) -> QuerySet[OutboundEmail]:
 
 def _send(claimed: Iterable[int]) -> dict[int, str]:
     """Send the claimed messages over one connection: each one's error type, "" if it went out."""
-    from events.emails import Reads, email_message_build  # emails reads the wait-list: a cycle
-
     outcome: dict[int, str] = {}
     try:
         emails = list(_with_related(OutboundEmail.objects.filter(pk__in=claimed)))

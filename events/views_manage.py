@@ -27,8 +27,8 @@ from events.enums import ACTIVE_STATUSES, RegistrationStatus
 from events.exceptions import CancellationClosed, RegistrationNotActive
 from events.forms_manage import RegistrationChangeForm, RegistrationSubstituteForm
 from events.models import Registration
+from events.selectors import waitlist_place, waitlist_position
 from events.views import REFUSED_STATUS, refusal_add
-from events.waitlist import waitlist_place, waitlist_position
 
 
 def private_page(view):

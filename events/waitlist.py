@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 
@@ -18,7 +18,6 @@ from events.models import (
     Registration,
     RegistrationSession,
     Seminar,
-    WorkshopDay,
 )
 from events.outbox import outbox_write
 
@@ -178,41 +177,3 @@ def _promote(
     )
     outbox_write(registration=entry, kind=EmailKind.PROMOTED, context={"dropped_sessions": dropped})
     return dropped
-
-
-@dataclass(frozen=True)
-class WaitlistPlace:
-    """Where a wait-listed registration stands, and for what.
-
-    ``day`` is the registration's workshop day while that day is full: the person then waits for
-    a seat on it, behind the earlier entries for the same day. Otherwise ``day`` is None: the
-    seminar is full (or the person waits for another rule), and every earlier entry of the
-    seminar stands ahead, whatever its day, because a freed seat goes to the longest-waiting
-    entry that fits.
-    """
-
-    position: int
-    day: WorkshopDay | None
-
-
-def waitlist_place(*, registration: Registration) -> WaitlistPlace | None:
-    """The registration's place in line; None when it is not wait-listed."""
-    if registration.status != RegistrationStatus.WAITLISTED:
-        return None
-    day = registration.workshop_day
-    day_full = day is not None and day.confirmed_count >= day.capacity
-    earlier = Registration.objects.filter(
-        seminar_id=registration.seminar_id, status=RegistrationStatus.WAITLISTED
-    ).filter(
-        Q(waitlisted_at__lt=registration.waitlisted_at)
-        | Q(waitlisted_at=registration.waitlisted_at, pk__lt=registration.pk)
-    )
-    if day_full:
-        earlier = earlier.filter(workshop_day_id=day.pk)
-    return WaitlistPlace(position=earlier.count() + 1, day=day if day_full else None)
-
-
-def waitlist_position(*, registration: Registration) -> int | None:
-    """1 for the next in line (see ``WaitlistPlace``); None when not wait-listed."""
-    place = waitlist_place(registration=registration)
-    return place.position if place else None

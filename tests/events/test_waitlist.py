@@ -12,7 +12,8 @@ from events.capacity import seminar_capacity_set, workshop_day_capacity_set
 from events.changes import registration_cancel, registration_change
 from events.enums import EmailKind, RegistrationAction, RegistrationStatus
 from events.models import BreakoutSession, OutboundEmail, Registration, RegistrationChange, Seminar
-from events.waitlist import waitlist_place, waitlist_position, waitlist_promote
+from events.selectors import waitlist_place, waitlist_position
+from events.waitlist import waitlist_promote
 from tests.factories import CompanyFactory, seminar_build
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]

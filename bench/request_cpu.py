@@ -1,0 +1,218 @@
+"""CPU milliseconds and SQL queries of one request, by kind, in one process.
+
+    python bench/request_cpu.py [--repeat N]
+
+Starts a throwaway PostgreSQL with its production defaults (fsync and synchronous_commit on),
+migrates, seeds the San Diego demo (``seed_demo --companies C``) and a small second seminar that
+it fills, then sends each kind of request ``N`` times (200 by default) through Django's test
+client, with CSRF checks on, under production settings (DEBUG off, rate limits off):
+
+- ``GET form``: the registration form, for a visitor without cookies (a rush's first request);
+- ``POST confirmed``: a registration that gets a seat (each of a different company, every other
+  one with a break-out session);
+- ``POST refused: company limit``: a company that already holds its two seats;
+- ``POST refused: seminar full``: a full seminar, without the wait-list box (the wait-list step);
+- ``GET seminar page`` and ``GET availability.json``.
+
+Each figure is the process's CPU time (``time.process_time``) spent in Django's handler over the
+``N`` requests, divided by ``N``: what an app server spends on the request, from the WSGI
+environment to the response (the test client's own work left out). Forms are posted URL-encoded,
+as browsers post them. Only the HTTP contract of the product brief is used, so the script
+measures any version of the code.
+"""
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.inprocess import reexec_in_venv, seeded_database
+
+FULL_SLUG = "bench-full"
+
+
+def main() -> int:
+    reexec_in_venv()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=200, help="requests of each kind (200)")
+    options = parser.parse_args()
+    environ = {
+        "CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "OUTBOX_DELIVER_ON_COMMIT": "0",
+    }
+    companies = str(2 * options.repeat + 10)
+    commands = [
+        ["migrate", "--noinput", "-v", "0"],
+        ["seed_demo", "--companies", companies],
+        ["seed_demo", "--slug", FULL_SLUG, "--seats", "2", "--companies", companies],
+    ]
+    with seeded_database(durable=True, environ=environ, commands=commands):
+        measure(repeat=options.repeat)
+    return 0
+
+
+def measure(*, repeat: int) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    # Static files through the plain storage: no collectstatic needed for rendering.
+    settings.STORAGES["staticfiles"] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }
+    # No setup_test_environment(): its instrumented template rendering is not a server's cost.
+    from events.models import Seminar
+
+    seminar = Seminar.objects.get(slug="san-diego")
+    days = list(seminar.days.order_by("date"))
+    sessions = [list(day.sessions.order_by("starts_at", "id")) for day in days]
+    full = Seminar.objects.get(slug=FULL_SLUG)
+    full_day = full.days.order_by("date").first()
+    form = f"/seminars/{seminar.slug}/register/"
+    full_form = f"/seminars/{full.slug}/register/"
+
+    def person(n: int, company: int, *, day, session=None) -> dict:
+        data = {
+            "account_number": f"DEMO{company:05d}",
+            "first_name": "Ana",
+            "last_name": "Garcia",
+            "email": f"person{n}@demo.example",
+            "job_title": "Security manager",
+            "phone": "+1 619 555 0100",
+            "workshop_day": str(day.pk),
+        }
+        if session is not None:
+            data["sessions"] = [str(session.pk)]
+        return data
+
+    spent = {"cpu": 0.0, "wall": 0.0}
+
+    class Timed:
+        """The client's handler, timed: the server's side of the request only."""
+
+        def __init__(self, handler):
+            self.handler = handler
+
+        def __call__(self, environ):
+            cpu, wall = time.process_time(), time.perf_counter()
+            try:
+                return self.handler(environ)
+            finally:
+                spent["cpu"] += time.process_time() - cpu
+                spent["wall"] += time.perf_counter() - wall
+
+    def new_client(**kwargs) -> Client:
+        client = Client(**kwargs)
+        client.handler = Timed(client.handler)
+        return client
+
+    def send(client: Client, method: str, path: str, data: dict | None):
+        if data is None:
+            return client.get(path)
+        return client.post(
+            path, urlencode(data, doseq=True), content_type="application/x-www-form-urlencoded"
+        )
+
+    def token_client(path: str) -> tuple[Client, str]:
+        client = new_client(enforce_csrf_checks=True)
+        page = client.get(path).content.decode()
+        return client, re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+    # Fill the small seminar (one person on each of its days), and give DEMO00001 its two seats.
+    setup = [
+        (full_form, 1, full_day),
+        (full_form, 2, full.days.order_by("date").last()),
+        (form, 1, days[0]),
+        (form, 1, days[1]),
+    ]
+    for n, (path, company, day) in enumerate(setup):
+        client, token = token_client(path)
+        data = {**person(90000 + n, company, day=day), "csrfmiddlewaretoken": token}
+        response = send(client, "post", path, data)
+        if response.status_code != 302:
+            raise SystemExit(f"setting up: status {response.status_code}")
+
+    def posts(path: str, data_for) -> list:
+        prepared = []
+        for n in range(repeat):
+            client, token = token_client(path)
+            prepared.append((client, {**data_for(n), "csrfmiddlewaretoken": token}))
+        return prepared
+
+    kinds = [
+        ("GET form", lambda: [(new_client(), None) for _ in range(repeat)], "get", form, 200),
+        (
+            "POST confirmed",
+            lambda: posts(
+                form,
+                lambda n: person(
+                    n,
+                    10 + n,
+                    day=days[n % 2],
+                    session=sessions[n % 2][n % 6] if n % 2 else None,
+                ),
+            ),
+            "post",
+            form,
+            302,
+        ),
+        (
+            "POST refused: company limit",
+            lambda: posts(form, lambda n: person(10000 + n, 1, day=days[0])),
+            "post",
+            form,
+            422,
+        ),
+        (
+            "POST refused: seminar full",
+            lambda: posts(full_form, lambda n: person(20000 + n, 20 + n, day=full_day)),
+            "post",
+            full_form,
+            422,
+        ),
+        (
+            "GET seminar page",
+            lambda: [(new_client(), None) for _ in range(repeat)],
+            "get",
+            f"/seminars/{seminar.slug}/",
+            200,
+        ),
+        (
+            "GET availability.json",
+            lambda: [(new_client(), None) for _ in range(repeat)],
+            "get",
+            f"/seminars/{seminar.slug}/availability.json",
+            200,
+        ),
+    ]
+    print(f"{'request':<32}{'status':>7}{'queries':>9}{'CPU ms':>9}{'wall ms':>9}")
+    for name, prepare, method, path, expected in kinds:
+        prepared = prepare()
+        # The first request of each kind warms what a running server has warm already.
+        client, data = prepared.pop(0)
+        with CaptureQueriesContext(connection) as captured:
+            response = send(client, method, path, data)
+        if response.status_code != expected:
+            raise SystemExit(f"{name}: status {response.status_code}, expected {expected}")
+        queries = len(captured.captured_queries)
+        spent.update(cpu=0.0, wall=0.0)
+        for client, data in prepared:
+            response = send(client, method, path, data)
+            if response.status_code != expected:
+                raise SystemExit(f"{name}: status {response.status_code}, expected {expected}")
+        cpu = spent["cpu"] * 1000 / len(prepared)
+        wall = spent["wall"] * 1000 / len(prepared)
+        print(f"{name:<32}{response.status_code:>7}{queries:>9}{cpu:>9.2f}{wall:>9.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
