@@ -2,12 +2,12 @@
 
 import csv
 import io
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django import forms
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -46,18 +46,16 @@ def normalize_account_number(value: str) -> str:
 
 
 def company_get_eligible(
-    *,
-    account_number: str,
-    on: date | None = None,
-    lookup: Callable[[str], Company | None] | None = None,
+    *, account_number: str, on: date | None = None, companies: QuerySet[Company] | None = None
 ) -> Company:
     """R1: the company behind an account number, or the reason it may not register.
 
-    ``lookup`` finds the company by its normalized number (a plain read by default): a caller
-    passes its own to read what else it needs in the same query.
+    ``companies`` is where to look (all companies by default): a caller may annotate what else
+    it needs, read in the same query.
     """
     number = normalize_account_number(account_number)
-    company = lookup(number) if lookup else Company.objects.filter(account_number=number).first()
+    companies = Company.objects.all() if companies is None else companies
+    company = companies.filter(account_number=number).first()
     if company is None:
         raise CompanyNotFound()
     company_eligibility_check(company=company, on=on)

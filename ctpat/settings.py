@@ -142,8 +142,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with a health check that needs no round trip while it passes.
-    DATABASES["default"]["ENGINE"] = "ctpat.postgresql"
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = " ".join(
         filter(

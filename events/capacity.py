@@ -1,7 +1,7 @@
 """Staff changes to capacities: never below the confirmed seats; a raise fills from the wait-list.
 
 These join the caller's transaction when there is one (the admin saves a change form inside its
-own), and take the seminar's row first like every seat-moving use case.
+own), and take the seminar's row first, in the lock order of ``events.seats``.
 """
 
 from django.db import transaction
@@ -64,6 +64,8 @@ def seminar_capacity_set(
         if per_company_limit is not None:
             company_limit_check(seminar=locked, limit=per_company_limit)
             locked.per_company_limit = per_company_limit
+            # Each company's allocation row carries the limit its check constraint holds to.
+            locked.allocations.update(per_company_limit=per_company_limit)
         locked.save(update_fields=["capacity", "per_company_limit"])
         return waitlist_promote(seminar=locked, actor=actor)
 

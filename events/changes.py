@@ -42,13 +42,16 @@ from events.waitlist import waitlist_promote
 
 
 def _lock(registration: Registration) -> Registration:
-    """The seminar's row, then the registration's, read fresh."""
-    seats.seminar_lock(seminar=registration.seminar)
-    return (
+    """The seminar's row, then the registration's, read fresh; ``registration.seminar`` is the
+    locked row."""
+    seminar = seats.seminar_lock(seminar=registration.seminar)
+    registration = (
         Registration.objects.select_for_update(of=("self",))
-        .select_related("seminar", "company", "workshop_day")
+        .select_related("company", "workshop_day")
         .get(pk=registration.pk)
     )
+    registration.seminar = seminar
+    return registration
 
 
 def _require_active(registration: Registration) -> None:
@@ -72,14 +75,6 @@ def _lock_changeable(registration: Registration, *, actor, now: datetime) -> Reg
     return registration
 
 
-def _seats_release(registration: Registration) -> None:
-    seminar = registration.seminar
-    seats.seminar_seat_release(seminar=seminar)
-    seats.day_seat_release(day=registration.workshop_day)
-    seats.session_seats_release(sessions=list(registration.sessions.all()))
-    seats.company_seat_release(seminar=seminar, company=registration.company)
-
-
 def registration_cancel(
     *, registration: Registration, actor=None, now: datetime | None = None
 ) -> Registration:
@@ -95,7 +90,12 @@ def registration_cancel(
             raise CancellationClosed()
         held_seat = registration.status == RegistrationStatus.CONFIRMED
         if held_seat:
-            _seats_release(registration)
+            seats.seats_release(
+                seminar=registration.seminar,
+                day=registration.workshop_day,
+                sessions=list(registration.sessions.all()),
+                company=registration.company,
+            )
         registration.status = RegistrationStatus.CANCELLED
         registration.cancelled_at = now
         registration.save(update_fields=["status", "cancelled_at"])
@@ -131,14 +131,15 @@ def registration_change(
         old_day = registration.workshop_day
         old_sessions = list(registration.sessions.all())
         if registration.status == RegistrationStatus.CONFIRMED:
-            seats.day_seat_release(day=old_day)
+            if old_day is not None:
+                seats.day_seat_release(day=old_day)
             seats.session_seats_release(sessions=old_sessions)
-            if not seats.day_seat_take(day=day):
-                raise WorkshopDayFull(
-                    text_naming(
-                        _t("%(day)s is full. Your registration is unchanged."), day=(day, "label")
-                    )
-                )
+            if day is not None:
+                try:
+                    seats.day_seat_take(day=day)
+                except WorkshopDayFull:
+                    message = _t("%(day)s is full. Your registration is unchanged.")
+                    raise WorkshopDayFull(text_naming(message, day=(day, "label"))) from None
             seats.session_seats_take(sessions=sessions)
         RegistrationSession.objects.filter(registration=registration).delete()
         picks_insert(registration=registration, sessions=sessions)

@@ -50,14 +50,15 @@ class CountedModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, update_fields=None, **kwargs):
-        if update_fields is None and not self._state.adding and self.pk is not None:
+    def save(self, *args, force_insert=False, update_fields=None, **kwargs):
+        # A row with an id is a saved one: new rows are created without one (``create()``).
+        if update_fields is None and self.pk is not None and not force_insert:
             update_fields = [
                 f.name
                 for f in self._meta.concrete_fields
                 if not f.primary_key and f.name != "confirmed_count"
             ]
-        super().save(*args, update_fields=update_fields, **kwargs)
+        super().save(*args, force_insert=force_insert, update_fields=update_fields, **kwargs)
 
 
 def _is_spanish(language: str | None) -> bool:
@@ -240,11 +241,16 @@ class BreakoutSession(LocalizedTextsMixin, CountedModel):
 
 
 class CompanyAllocation(CountedModel):
-    """R3: how many confirmed seats one company holds in one seminar (the row that guards it)."""
+    """R3: how many confirmed seats one company holds in one seminar (the row that guards it).
+
+    It carries the seminar's per-company limit, kept in step by ``events.capacity``, so that a
+    check constraint can hold the count to it.
+    """
 
     seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="allocations")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="allocations")
     confirmed_count = models.PositiveIntegerField(_("confirmed"), default=0)
+    per_company_limit = models.PositiveSmallIntegerField(_("seats per company"))
 
     class Meta:
         verbose_name = _("company allocation")
@@ -256,6 +262,10 @@ class CompanyAllocation(CountedModel):
             models.CheckConstraint(
                 condition=Q(confirmed_count__gte=0),
                 name="events_companyallocation_confirmed_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_count__lte=F("per_company_limit")),
+                name="events_companyallocation_confirmed_within_limit",
             ),
         ]
 

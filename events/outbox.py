@@ -39,7 +39,7 @@ COMPANY_NOTICE_KINDS = frozenset(
 )
 
 
-def outbox_rows(
+def outbox_write(
     *,
     registration: Registration,
     kind: str,
@@ -47,7 +47,7 @@ def outbox_rows(
     dedupe_key: str | None = None,
     notify_company: bool = True,
 ) -> list[OutboundEmail]:
-    """The registrant's message (and the company's notice), unsaved."""
+    """Write the registrant's message (and the company's notice) into the caller's transaction."""
     context = context or {}
     emails = [
         OutboundEmail(
@@ -73,13 +73,6 @@ def outbox_rows(
                 context={**context, "event": kind},
             )
         )
-    return emails
-
-
-def outbox_write(*, dedupe_key: str | None = None, **message) -> list[OutboundEmail]:
-    """Write the registrant's message (and the company's notice) into the caller's transaction;
-    ``message`` as for ``outbox_rows``."""
-    emails = outbox_rows(dedupe_key=dedupe_key, **message)
     # ignore_conflicts: a message with the same dedupe key was already written (a reminder).
     written = OutboundEmail.objects.bulk_create(emails, ignore_conflicts=dedupe_key is not None)
     if settings.OUTBOX_DELIVER_ON_COMMIT:
@@ -89,20 +82,9 @@ def outbox_write(*, dedupe_key: str | None = None, **message) -> list[OutboundEm
             ids += OutboundEmail.objects.filter(
                 dedupe_key=dedupe_key, sent_at__isnull=True
             ).values_list("pk", flat=True)
-        _deliver_on_commit(ids=ids)
+        # robust: the change has committed; nothing in delivery may undo its answer.
+        transaction.on_commit(lambda: outbox_deliver(ids=ids), robust=True)
     return written
-
-
-def outbox_written(*, registration: Registration) -> None:
-    """The registration's messages were written by the caller (``outbox_rows``, in a statement of
-    its own): deliver them after commit when that is on (development)."""
-    if settings.OUTBOX_DELIVER_ON_COMMIT:
-        _deliver_on_commit(registration=registration)
-
-
-def _deliver_on_commit(**which) -> None:
-    # robust: the change has committed; nothing that happens in delivery may undo its answer.
-    transaction.on_commit(lambda: outbox_deliver(**which), robust=True)
 
 
 def _retry_delay(attempts: int) -> timedelta:
@@ -115,9 +97,7 @@ def _retry_delay(attempts: int) -> timedelta:
 BATCH = 50
 
 
-def _claim(
-    *, ids: list[int] | None, registration: Registration | None, now: datetime, limit: int
-) -> dict[int, int]:
+def _claim(*, ids: list[int] | None, now: datetime, limit: int) -> dict[int, int]:
     """Lease up to ``limit`` due messages to this process until their next attempt is due.
 
     Returns each claimed message's attempt number. The rows are locked while they are claimed:
@@ -129,8 +109,6 @@ def _claim(
     )
     if ids is not None:
         due = due.filter(pk__in=ids)
-    if registration is not None:
-        due = due.filter(registration=registration)
     with transaction.atomic():
         rows = dict(
             due.order_by("next_attempt_at", "pk")
@@ -175,19 +153,11 @@ def _send(claimed: Iterable[int]) -> dict[int, str]:
     return outcome
 
 
-def outbox_deliver(
-    *, ids: list[int] | None = None, registration: Registration | None = None, limit: int = 500
-) -> tuple[int, int]:
-    """Send due messages (all, those of ``ids`` or of ``registration``); returns (sent, failed).
-    Never raises."""
+def outbox_deliver(*, ids: list[int] | None = None, limit: int = 500) -> tuple[int, int]:
+    """Send due messages (all, or those of ``ids``); returns (sent, failed). Never raises."""
     sent = failed = 0
     while sent + failed < limit:
-        claimed = _claim(
-            ids=ids,
-            registration=registration,
-            now=timezone.now(),
-            limit=min(BATCH, limit - sent - failed),
-        )
+        claimed = _claim(ids=ids, now=timezone.now(), limit=min(BATCH, limit - sent - failed))
         if not claimed:
             break
         by_error: dict[str, list[int]] = {}

@@ -1,12 +1,8 @@
-"""Use cases of seminar registration. Each runs in one database transaction.
+"""Registering for a seminar: the checks of what was asked, then one transaction.
 
-Every use case that moves seats takes the seminar's row first, through ``events.seats``: one lock
-per seminar, so no two such transactions wait for each other in a cycle, whatever rows a
-promotion from the wait-list then needs. Measured on PostgreSQL with fsync on, taking the seminar
-row last instead bought no throughput and a longer latency tail.
+Seats are taken through ``events.seats``, in its one lock order (the seminar's row first).
 """
 
-import functools
 import itertools
 import secrets
 from collections.abc import Mapping, Sequence
@@ -18,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 
-from ctpat.exceptions import DomainError
 from ctpat.services import company_get_eligible
 from events import seats
 from events.enums import EmailKind, QuestionKind, RegistrationStatus, YesNo
@@ -41,7 +36,7 @@ from events.models import (
     WorkshopDay,
     text_naming,
 )
-from events.outbox import outbox_rows, outbox_write, outbox_written
+from events.outbox import outbox_write
 
 # No 0/O, 1/I/L: a code read aloud over the phone or typed from a badge cannot be misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -131,14 +126,6 @@ def answers_validate(*, seminar: Seminar, answers: Mapping[int, str]) -> list[Re
     return rows
 
 
-def _registration_new(**fields) -> Registration:
-    return Registration(
-        confirmation_code=confirmation_code_generate(),
-        manage_token=manage_token_generate(),
-        **fields,
-    )
-
-
 @contextmanager
 def _duplicate_email_refused():
     """R6's unique index turns the INSERT of a duplicate e-mail into a refusal."""
@@ -148,14 +135,6 @@ def _duplicate_email_refused():
         if "events_registration_one_active_email" in str(exc):
             raise AlreadyRegistered() from exc
         raise
-
-
-def _registration_insert(**fields) -> Registration:
-    """Insert one registration (R6 refuses a duplicate e-mail)."""
-    registration = _registration_new(**fields)
-    with _duplicate_email_refused():
-        registration.save(force_insert=True)
-    return registration
 
 
 def registration_create(
@@ -174,9 +153,13 @@ def registration_create(
     answers: Mapping[int, str] = NO_ANSWERS,
     now: datetime | None = None,
 ) -> Registration:
-    """Register one person: confirmed, or wait-listed when asked for and the seminar or day is full.
+    """Register one person: confirmed, or wait-listed when asked for and the seminar or the
+    chosen day is full (R1-R8).
 
-    Raises a ``DomainError`` subclass for every refusal; nothing is written then.
+    ``seminar`` is the caller's copy, read for this request (with its program, when the caller
+    loaded it, as ``selectors.seminar_get_for_form`` does). It settles the refusals made before
+    anything is written; the window and every cap are then decided on the rows, under the
+    seminar's lock. Raises a ``DomainError`` subclass for every refusal; nothing is written then.
     """
     now = now or timezone.now()
     if not seminar.registration_is_open(now=now):
@@ -184,26 +167,25 @@ def registration_create(
     company = company_get_eligible(
         account_number=account_number,
         on=timezone.localdate(now),
-        lookup=functools.partial(seats.company_with_limit, seminar=seminar),
+        companies=seats.companies_with_limit(seminar=seminar),
     )
     day, sessions = choices_validate(
         seminar=seminar, workshop_day_id=workshop_day_id, session_ids=session_ids
     )
     answer_rows = answers_validate(seminar=seminar, answers=answers)
-    # R3 is decided in the transaction; a company already at its limit (as read with it) is told
-    # so before anything is written or any seat is locked (a seat it holds frees only when a
-    # colleague cancels).
+    # Refused before any write or lock: a company that holds its limit already (a seat frees
+    # only when a colleague cancels), and a full seminar for someone not asking to wait.
     if company.at_limit:
         raise seats.company_limit_error(seminar=seminar, company=company)
-    # R6 needs no read first: the unique index refuses the INSERT before any seat is touched.
-    email = email.strip()
+    if seminar.remaining <= 0 and not waitlist:
+        raise SeminarFull()
     person = {
         "seminar": seminar,
         "company": company,
         "workshop_day": day,
         "first_name": first_name.strip(),
         "last_name": last_name.strip(),
-        "email": email,
+        "email": email.strip(),
         "job_title": job_title.strip(),
         "phone": phone.strip(),
         "language": language,
@@ -212,12 +194,7 @@ def registration_create(
     for _attempt in range(3):
         try:
             return _registration_save(
-                seminar=seminar,
-                sessions=sessions,
-                answers=answer_rows,
-                person=person,
-                waitlist=waitlist,
-                now=now,
+                person=person, sessions=sessions, answers=answer_rows, waitlist=waitlist, now=now
             )
         except IntegrityError as exc:
             if "confirmation_code" not in str(exc):
@@ -226,159 +203,48 @@ def registration_create(
     raise RuntimeError("could not draw a unique confirmation code")
 
 
-def _registration_save(*, seminar, sessions, answers, person, waitlist, now) -> Registration:
-    # While the form's copy of the seminar shows seats (nearly every attempt of a rush until the
-    # last seat goes), take them all or none, with the commit in the seat call's round trip; a
-    # seminar or day that filled up meanwhile is then decided under the seminar's lock.
-    if seminar.remaining > 0:
-        try:
-            return _registration_save_seated(
-                seminar=seminar, sessions=sessions, answers=answers, person=person, now=now
-            )
-        except seats.SeatUnavailable as unavailable:
-            # The seminar had a seat and the day none: for someone who has not asked for the
-            # wait-list the seat call's answer is the refusal, with no lock queued for.
-            if unavailable.full == "day" and not waitlist:
-                raise WorkshopDayFull() from None
-    # Once the seminar is full, most people who keep posting the form have not asked for the
-    # wait-list: one read tells them so, with nothing written and no lock queued for (a seat
-    # freed in between goes to the wait-list first, in the transaction that frees it).
-    if not waitlist and seats.seminar_is_full(seminar=seminar, open_at=now):
-        raise SeminarFull()
-    return _registration_save_deciding(
-        seminar=seminar,
-        sessions=sessions,
-        answers=answers,
-        person=person,
-        waitlist=waitlist,
-        now=now,
-    )
-
-
-def _registration_save_seated(*, seminar, sessions, answers, person, now) -> Registration:
-    """Confirmed with every seat, or ``SeatUnavailable`` and nothing written."""
-    day, company = person["workshop_day"], person["company"]
-    registration = _registration_new(
-        status=RegistrationStatus.CONFIRMED, confirmed_at=now, **person
-    )
-    # The rows first, which lock nothing others wait for (a duplicate e-mail waits on its twin and
-    # is refused); the seats last. On PostgreSQL the whole transaction is one round trip.
-    with (
-        seats.seats_refused(seminar=seminar, sessions=sessions, company=company),
-        _duplicate_email_refused(),
-    ):
-        seats.seats_take_after_insert(
-            row=registration,
-            rows=lambda: [
-                picks_rows(registration=registration, sessions=sessions),
-                answers_rows(registration=registration, answers=answers),
-                outbox_rows(registration=registration, kind=EmailKind.CONFIRMED),
-            ],
-            seminar=seminar,
-            day=day,
-            sessions=sessions,
-            company=company,
-            open_at=now,
+def _registration_save(*, person, sessions, answers, waitlist, now) -> Registration:
+    """The registration's transaction: its rows, then its seats (or its wait-list place)."""
+    seminar, company = person["seminar"], person["company"]
+    with _duplicate_email_refused(), transaction.atomic(durable=True):
+        # The rows first: they lock nothing anyone waits for but a twin registration of the
+        # same e-mail, which R6's unique index refuses here, before either holds the seminar.
+        registration = Registration.objects.create(
+            status=RegistrationStatus.CONFIRMED,
+            confirmed_at=now,
+            confirmation_code=confirmation_code_generate(),
+            manage_token=manage_token_generate(),
+            **person,
         )
-    outbox_written(registration=registration)
-    return registration
-
-
-def _registration_save_deciding(
-    *, seminar, sessions, answers, person, waitlist, now
-) -> Registration:
-    """Confirmed, wait-listed (when asked for and the seminar or day is full) or refused."""
-    day, company = person["workshop_day"], person["company"]
-    with transaction.atomic(durable=True):
-        registration = _registration_rows_insert(
-            person=person, sessions=sessions, answers=answers, confirmed_at=now
-        )
-        status = _seats_take_or_wait(
-            seminar=seminar,
-            day=day,
-            sessions=sessions,
-            company=company,
-            waitlist=waitlist,
-            now=now,
-        )
-        if status == RegistrationStatus.WAITLISTED:
-            registration.status = status
-            registration.confirmed_at, registration.waitlisted_at = None, now
-            registration.save(update_fields=["status", "confirmed_at", "waitlisted_at"])
-        outbox_write(registration=registration, kind=EmailKind(status))
-    return registration
-
-
-def _registration_rows_insert(*, person, sessions, answers, confirmed_at) -> Registration:
-    """The registration (as confirmed: the seats follow in its transaction), picks, answers."""
-    registration = _registration_insert(
-        status=RegistrationStatus.CONFIRMED, confirmed_at=confirmed_at, **person
-    )
-    picks_insert(registration=registration, sessions=sessions)
-    answers_insert(registration=registration, answers=answers)
-    return registration
-
-
-def _seats_take_or_wait(*, seminar, day, sessions, company, waitlist, now) -> str:
-    """Take every seat the person needs, or decide they wait (R8), or refuse.
-
-    ``seminar`` may be up to a second old (the form's copy): the window (R7) and every cap are
-    checked on the rows themselves.
-    """
-    wanted = {"seminar": seminar, "day": day, "sessions": sessions, "company": company}
-    full = seats.seats_take(**wanted, open_at=now)
-    if full == "seminar":
-        # A failed UPDATE holds no lock: take the row, then look again, since a seat may have
-        # been freed (and not yet given to the wait-list) in between.
+        picks_insert(registration=registration, sessions=sessions)
+        answers_insert(registration=registration, answers=answers)
+        # Then the seats, under the seminar's lock, on the rows as they are now.
         seminar = seats.seminar_lock(seminar=seminar)
         if not seminar.registration_is_open(now=now):
             raise RegistrationClosed()
-        full = seats.seats_take(**wanted, open_at=now)
-    if full == "seminar":
-        return _waitlist_or_refuse(SeminarFull(), seminar=seminar, company=company, ask=waitlist)
-    if full == "day":
-        seats.seminar_seat_release(seminar=seminar)
-        # The seminar's row is this transaction's already: read its limit as it is now.
-        seminar = seats.seminar_lock(seminar=seminar)
-        return _waitlist_or_refuse(
-            WorkshopDayFull(), seminar=seminar, company=company, ask=waitlist
-        )
-    return RegistrationStatus.CONFIRMED
-
-
-def _waitlist_or_refuse(full: DomainError, *, seminar, company, ask: bool) -> str:
-    if not ask:
-        raise full
-    # A company already at its limit cannot gain a seat from the wait-list either.
-    if seats.company_seats_held(seminar=seminar, company=company) >= seminar.per_company_limit:
-        raise seats.company_limit_error(seminar=seminar, company=company)
-    return RegistrationStatus.WAITLISTED
-
-
-def picks_rows(
-    *, registration: Registration, sessions: list[BreakoutSession]
-) -> list[RegistrationSession]:
-    return [RegistrationSession(registration=registration, session=s) for s in sessions]
+        try:
+            seats.seats_take(
+                seminar=seminar, day=person["workshop_day"], sessions=sessions, company=company
+            )
+        except (SeminarFull, WorkshopDayFull):
+            if not waitlist:
+                raise
+            seats.company_waitlist_check(seminar=seminar, company=company)
+            registration.status = RegistrationStatus.WAITLISTED
+            registration.confirmed_at, registration.waitlisted_at = None, now
+            registration.save(update_fields=["status", "confirmed_at", "waitlisted_at"])
+        outbox_write(registration=registration, kind=EmailKind(registration.status))
+    return registration
 
 
 def picks_insert(*, registration: Registration, sessions: list[BreakoutSession]) -> None:
-    if sessions:
-        RegistrationSession.objects.bulk_create(
-            picks_rows(registration=registration, sessions=sessions)
-        )
-
-
-def answers_rows(
-    *, registration: Registration, answers: list[RegistrationAnswer]
-) -> list[RegistrationAnswer]:
-    return [
-        RegistrationAnswer(registration=registration, question=a.question, value=a.value)
-        for a in answers
-    ]
+    RegistrationSession.objects.bulk_create(
+        RegistrationSession(registration=registration, session=session) for session in sessions
+    )
 
 
 def answers_insert(*, registration: Registration, answers: list[RegistrationAnswer]) -> None:
-    if answers:
-        RegistrationAnswer.objects.bulk_create(
-            answers_rows(registration=registration, answers=answers)
-        )
+    RegistrationAnswer.objects.bulk_create(
+        RegistrationAnswer(registration=registration, question=a.question, value=a.value)
+        for a in answers
+    )

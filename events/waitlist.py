@@ -42,10 +42,7 @@ def waitlist_promote(
     """
     now = now or timezone.now()
     seminar = seats.seminar_lock(seminar=seminar)
-    if not seminar.registration_is_open(now=now):
-        return []
-    free = seminar.capacity - seminar.confirmed_count
-    if free <= 0:
+    if not seminar.registration_is_open(now=now) or seminar.remaining <= 0:
         return []
     days = {day.pk: day for day in seminar.days.all()}
     held = dict(seminar.allocations.values_list("company_id", "confirmed_count"))
@@ -68,8 +65,7 @@ def waitlist_promote(
         if day is not None:
             day.confirmed_count += 1
         promoted.append(entry)
-        free -= 1
-        if free == 0:
+        if seminar.remaining <= 0:
             break
     return promoted
 
@@ -157,15 +153,14 @@ def _promote(
     dropped = list(picks.exclude(session_id__in=open_ids).values_list("session__topic", flat=True))
     if dropped:
         picks.exclude(session_id__in=open_ids).delete()
-    # Under the seminar's lock these cannot fail for the checks above; they stay guarded anyway.
-    full = seats.seats_take(
+    # Under the seminar's lock these cannot be refused after the checks above; a refusal would
+    # roll back the whole transaction (the one that freed the seat) rather than oversell.
+    seats.seats_take(
         seminar=seminar,
         day=day,
         sessions=list(BreakoutSession.objects.filter(pk__in=open_ids)),
         company=entry.company,
     )
-    if full is not None:
-        raise RuntimeError(f"a seat counted free could not be taken: the {full} is full")
     entry.status = RegistrationStatus.CONFIRMED
     entry.confirmed_at = now
     entry.save(update_fields=["status", "confirmed_at"])

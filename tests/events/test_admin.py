@@ -29,7 +29,9 @@ def crowd(seminar):
     days = list(seminar.days.all())
     for n in range(15):
         company = CompanyFactory()
-        CompanyAllocation.objects.create(seminar=seminar, company=company, confirmed_count=2)
+        CompanyAllocation.objects.create(
+            seminar=seminar, company=company, confirmed_count=2, per_company_limit=2
+        )
         for _ in range(2):
             day = days[n % 2]
             registration = RegistrationFactory(seminar=seminar, company=company, workshop_day=day)

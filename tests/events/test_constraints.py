@@ -1,7 +1,7 @@
 """The database's own guards: writes that bypass the services still cannot break a rule."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
 from events.enums import RegistrationStatus
@@ -77,8 +77,11 @@ def test_counter_below_zero_refused(make):
     _refused(lambda: model.objects.filter(pk=row.pk).update(confirmed_count=-1))
 
 
-def _allocation() -> CompanyAllocation:
-    return CompanyAllocation.objects.create(seminar=SeminarFactory(), company=CompanyFactory())
+def _allocation(**fields) -> CompanyAllocation:
+    seminar = SeminarFactory(per_company_limit=2)
+    return CompanyAllocation.objects.create(
+        seminar=seminar, company=CompanyFactory(), per_company_limit=2, **fields
+    )
 
 
 def test_company_allocation_one_row_per_company_and_seminar():
@@ -86,8 +89,42 @@ def test_company_allocation_one_row_per_company_and_seminar():
 
     _refused(
         lambda: CompanyAllocation.objects.create(
-            seminar=allocation.seminar, company=allocation.company
+            seminar=allocation.seminar, company=allocation.company, per_company_limit=2
         )
+    )
+
+
+def test_company_allocation_up_to_its_limit_allowed():
+    allocation = _allocation()
+
+    CompanyAllocation.objects.filter(pk=allocation.pk).update(confirmed_count=2)
+
+    allocation.refresh_from_db()
+    assert allocation.confirmed_count == 2
+
+
+def test_company_allocation_raw_update_past_its_limit_refused():
+    """R3 holds even for SQL written by hand: the company's third seat of two is refused."""
+    allocation = _allocation(confirmed_count=2)
+
+    def third_seat():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE events_companyallocation SET confirmed_count = confirmed_count + 1 "
+                "WHERE id = %s",
+                [allocation.pk],
+            )
+
+    _refused(third_seat)
+    allocation.refresh_from_db()
+    assert allocation.confirmed_count == 2
+
+
+def test_company_allocation_limit_below_its_count_refused():
+    allocation = _allocation(confirmed_count=2)
+
+    _refused(
+        lambda: CompanyAllocation.objects.filter(pk=allocation.pk).update(per_company_limit=1)
     )
 
 

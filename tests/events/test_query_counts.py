@@ -1,13 +1,10 @@
 """The queries of every public request of the rush, fixed: a new one is a decision, not an accident.
 
-A registration POST reads the seminar, its days and sessions (the form validates the choice and
-the service checks it against the same loaded program; in production they come from the page
-cache, off in tests), the seminar's questions, and the company with whether it holds its limit
-already (one query); then, in one transaction, it inserts the registration, its picks and its outbox
-messages and takes the seats. On PostgreSQL the seats are one call (seminar, day, sessions and
-the company's allocation), sent in one query with the registration, its picks and messages;
-SQLite, whose writers queue for the whole database anyway, runs each INSERT and moves each counter
-with a statement of its own. E-mail goes out later, from the worker (``send_outbox --loop``).
+A registration POST reads the seminar, its days, sessions and questions, and the company with
+whether it holds its limit already; then, in one transaction, it inserts the registration and its
+picks, locks the seminar's row, takes the seats (day, sessions, the company's allocation, the
+seminar) and writes its outbox messages. E-mail goes out later, from the worker
+(``send_outbox --loop``). The same statements run on SQLite and PostgreSQL.
 
 In a test the registration's transaction is a savepoint inside the test's own transaction: two
 of the counted statements (SAVEPOINT and RELEASE or ROLLBACK TO SAVEPOINT) stand for BEGIN and
@@ -15,7 +12,6 @@ COMMIT or ROLLBACK in production.
 """
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from events.enums import RegistrationStatus
@@ -24,27 +20,15 @@ from tests.factories import CompanyFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
 
-# seminar, days, sessions, questions, the company with its seats against its limit
+# seminar, days, sessions, questions, the company with whether it holds its limit
 READS = 5
 
 
-def seat_statements(*, sessions: bool = False) -> int:
-    """The seat statements of one confirmed registration: seminar, day, sessions, company."""
-    if connection.vendor == "postgresql":
-        return 1
-    return 4 if sessions else 3
-
-
 def confirmed_writes(*, sessions: bool = False) -> int:
-    """SAVEPOINT, registration INSERT, [picks INSERT,] outbox INSERT, the seats, RELEASE.
-
-    On PostgreSQL the registration, its picks, its outbox messages and the seat call are one
-    query: SAVEPOINT, that query, RELEASE here; in production, outside any transaction, the one
-    query is the whole transaction (PostgreSQL runs a query of several statements as one).
-    """
-    if connection.vendor == "postgresql":
-        return 3
-    return 4 + sessions + seat_statements(sessions=sessions)
+    """SAVEPOINT, the registration's INSERT, [its picks' INSERT,] the seminar's row locked, the
+    day's seat, [the sessions' seats,] the company's allocation (INSERT … ON CONFLICT DO NOTHING
+    and its UPDATE), the seminar's seat, the outbox INSERT, RELEASE."""
+    return 9 + 2 * sessions
 
 
 def register_url(seminar) -> str:
@@ -82,7 +66,7 @@ def test_query_count_registration_confirmed_with_sessions(
     first, _overlapping, later = day.sessions.order_by("starts_at", "id")
     data = person(seminar, company, 1, sessions=[str(first.pk), str(later.pk)])
 
-    # One INSERT for both picks, and on SQLite one UPDATE for both sessions' seats.
+    # One INSERT for both picks, one UPDATE for both sessions' seats.
     with django_assert_num_queries(READS + confirmed_writes(sessions=True)):
         response = client.post(register_url(seminar), data)
 
@@ -98,10 +82,9 @@ def test_query_count_registration_waitlisted(
     register(seminar, CompanyFactory())
     data = person(seminar, company, 1, waitlist="on")
 
-    # SAVEPOINT, registration INSERT, the failed seminar UPDATE, the seminar's row locked and
-    # read, the UPDATE again, the company's seats held, the registration marked wait-listed,
-    # outbox INSERT, RELEASE.
-    with django_assert_num_queries(READS + 9):
+    # SAVEPOINT, registration INSERT, the seminar's row locked and read (full), the company's
+    # seats held, the registration marked wait-listed, outbox INSERT, RELEASE.
+    with django_assert_num_queries(READS + 7):
         response = client.post(register_url(seminar), data)
 
     assert response.status_code == 302
@@ -116,9 +99,9 @@ def test_query_count_registration_refused_seminar_full(
     register(seminar, CompanyFactory())
     data = person(seminar, company, 1)
 
-    # Full by the form's copy, and by one read of the seminar's row: refused with nothing
-    # written and no lock taken; the form is shown again with the wait-list offered.
-    with django_assert_num_queries(READS + 1):
+    # Full by the seminar as read for this request: refused with nothing written and no lock
+    # taken; the wait-list is offered.
+    with django_assert_num_queries(READS):
         response = client.post(register_url(seminar), data)
 
     assert response.status_code == 422

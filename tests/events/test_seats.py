@@ -1,22 +1,18 @@
 """Taking the seats (R2-R5, R7): all of them or none, and what a stale copy of the seminar gets.
 
-The registration form works from a copy of the seminar up to a second old (``events.pagecache``);
-these tests hand the service such a copy after the rows have moved on, and check the answer and
-that the rows stay consistent. The mechanism tests run in real transactions, so that on
-PostgreSQL the seat call really carries the COMMIT (``seats.seats_take_all``).
+The service decides every cap on the rows under the seminar's lock, whatever copy of the seminar
+its caller read: these tests hand it a copy read before the rows moved on, and check the answer
+and that the rows stay consistent. They run in real transactions, on both databases.
 """
 
 import pytest
-from django.db import OperationalError, connection, connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.models import Prefetch
-from django.db.models.expressions import RawSQL
-from django.db.models.sql import InsertQuery
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from ctpat.models import Company
-from events import seats, services
-from events.enums import EmailKind, RegistrationStatus
+from events import seats
+from events.enums import RegistrationStatus
 from events.exceptions import (
     CompanyLimitReached,
     RegistrationClosed,
@@ -29,12 +25,10 @@ from events.models import (
     CompanyAllocation,
     OutboundEmail,
     Registration,
-    RegistrationSession,
     Seminar,
     WorkshopDay,
 )
-from events.outbox import outbox_rows
-from tests.factories import CompanyFactory, RegistrationFactory, seminar_build
+from tests.factories import CompanyFactory, seminar_build
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,49 +112,50 @@ def test_registration_stale_copy_of_a_seminar_that_closed(register, seat_ledger,
     assert seat_ledger(seminar)["counters"]["seminar"] == 0
 
 
-@pytest.mark.parametrize("fresh", [True, False], ids=["copy shows it full", "stale copy"])
-def test_registration_refused_full_seminar_queues_for_no_lock(register, fresh):
-    """Full by the row and no wait-list asked: one read refuses it, and it never waits for the
-    seminar's row. A copy that already shows it full writes nothing at all; a stale one tried
-    its seat call first, and that whole transaction rolled back."""
+def test_registration_refused_full_seminar_writes_nothing_and_takes_no_lock(register):
+    """Full by the copy read for the request and no wait-list asked: refused before any write,
+    and without queueing for the seminar's row (thousands of late posts of a rush)."""
     seminar = seminar_build(capacity=1)
-    stale = copy_of(seminar)
     register(copy_of(seminar), CompanyFactory())
-    copy = copy_of(seminar) if fresh else stale
     company = CompanyFactory()
 
     with CaptureQueriesContext(connections["default"]) as queries, pytest.raises(SeminarFull):
-        register(copy, company)
+        register(copy_of(seminar), company)
 
     sql = [q["sql"] for q in queries.captured_queries]
-    assert not [q for q in sql if "FOR UPDATE" in q or "FOR NO KEY UPDATE" in q]
-    if fresh:
-        assert not [q for q in sql if q.split()[0].upper() in ("INSERT", "UPDATE", "SAVEPOINT")]
+    assert [q for q in sql if q.split()[0].upper() != "SELECT" or "FOR " in q] == []
     assert Registration.objects.count() == 1
-    assert Seminar.objects.get(pk=seminar.pk).confirmed_count == 1
 
 
-def test_registration_refused_full_day_queues_for_no_lock(register, seat_ledger):
-    """The seminar has seats, the chosen day none, no wait-list asked: the seat call's answer is
-    the refusal; the transaction rolled back and the seminar's row was never waited for."""
-    seminar = seminar_build(day_capacities=(1, 5))
+@pytest.mark.parametrize(
+    ("build", "wanted"),
+    [
+        ({"day_capacities": (1, 5)}, "day"),
+        ({"session_capacity": 1}, "session"),
+        ({"per_company_limit": 1}, "company"),
+    ],
+)
+def test_registration_refused_under_the_lock_leaves_nothing(register, seat_ledger, build, wanted):
+    """A full day, a full session or a company at its limit found on the locked rows: the
+    registration's rows and every seat its transaction took are rolled back."""
+    seminar = seminar_build(**build)
     day = seminar.days.order_by("date").first()
-    register(copy_of(seminar), CompanyFactory(), day=day)
+    session = day.sessions.first()
+    company = CompanyFactory()
+    stale = copy_of(seminar)
+    register(copy_of(seminar), company, day=day, sessions=[session])
+    refused = {"day": WorkshopDayFull, "session": SessionFull, "company": CompanyLimitReached}
 
-    with (
-        CaptureQueriesContext(connections["default"]) as queries,
-        pytest.raises(WorkshopDayFull),
-    ):
-        register(copy_of(seminar), CompanyFactory(), day=day)
+    with pytest.raises(refused[wanted]):
+        register(
+            stale, company if wanted == "company" else CompanyFactory(), day=day, sessions=[session]
+        )
 
-    sql = [q["sql"] for q in queries.captured_queries]
-    assert not [q for q in sql if "FOR UPDATE" in q or "FOR NO KEY UPDATE" in q]
-    # One try at the seats, no second transaction that decides under the seminar's lock.
-    assert len([q for q in sql if q.startswith('INSERT INTO "events_registration"')]) == 1
     ledger = seat_ledger(seminar)
     assert ledger["counters"] == ledger["rows"]
-    assert ledger["rows"]["seminar"] == 1
+    assert (ledger["rows"]["seminar"], ledger["picks"]) == (1, 1)
     assert Registration.objects.count() == 1
+    assert OutboundEmail.objects.count() == Registration.objects.get().emails.count()
 
 
 @pytest.mark.parametrize("waitlist", [False, True], ids=["plain", "waitlist asked"])
@@ -192,205 +187,136 @@ def test_registration_stale_copy_of_a_lowered_company_limit(register, seat_ledge
     assert Registration.objects.count() == 1
 
 
-# --- The mechanism: seats_take_all inside seats_commit --------------------------------------------
+# --- The mechanism: seats_take under the seminar's lock -------------------------------------------
 
 
-def _full(seminar: Seminar, what: str) -> dict:
-    """The arguments of ``seats_take_all`` for one person, with ``what`` full already."""
+def _wanted(seminar: Seminar, what: str) -> dict:
+    """The arguments of ``seats_take`` for one person, with ``what`` full already."""
     day = seminar.days.first()
     session = day.sessions.first()
     company = CompanyFactory()
     if what == "seminar":
         Seminar.objects.filter(pk=seminar.pk).update(capacity=0)
-    elif what == "closed":
-        Seminar.objects.filter(pk=seminar.pk).update(is_published=False)
     elif what == "day":
         WorkshopDay.objects.filter(pk=day.pk).update(capacity=0)
     elif what == "session":
         BreakoutSession.objects.filter(pk=session.pk).update(capacity=0)
     elif what == "company":
         Seminar.objects.filter(pk=seminar.pk).update(per_company_limit=1)
-        CompanyAllocation.objects.create(seminar=seminar, company=company, confirmed_count=1)
-    return {"seminar": seminar, "day": day, "sessions": [session], "company": company}
+        CompanyAllocation.objects.create(
+            seminar=seminar, company=company, confirmed_count=1, per_company_limit=1
+        )
+    return {"day": day, "sessions": [session], "company": company}
 
 
-def _take_all_in_own_transaction(wanted: dict) -> None:
-    """A transaction that writes a row, then ends with ``seats_take_all``."""
-    with (
-        seats.seats_refused(
-            seminar=wanted["seminar"], sessions=wanted["sessions"], company=wanted["company"]
-        ),
-        transaction.atomic(durable=True),
-    ):
-        Company.objects.filter(pk=wanted["company"].pk).update(legal_name="Undone")
-        seats.seats_take_all(**wanted, open_at=timezone.now())
+@pytest.mark.parametrize("what", ["seminar", "day"])
+def test_seats_take_full_seminar_or_day_refused_before_any_counter_moves(seat_ledger, what):
+    """So that the caller may still wait-list the person in the same transaction."""
+    seminar = seminar_build()
+    wanted = _wanted(seminar, what)
+    before = seat_ledger(seminar)["counters"]
+
+    with transaction.atomic():
+        locked = seats.seminar_lock(seminar=seminar)
+        with pytest.raises(SeminarFull if what == "seminar" else WorkshopDayFull):
+            seats.seats_take(seminar=locked, **wanted)
+        assert seat_ledger(seminar)["counters"] == before
+    assert seat_ledger(seminar)["counters"] == before
 
 
 @pytest.mark.parametrize(
-    ("what", "raised"),
-    [
-        ("seminar", seats.SeatUnavailable),
-        ("closed", seats.SeatUnavailable),
-        ("day", seats.SeatUnavailable),
-        ("session", SessionFull),
-        ("company", CompanyLimitReached),
-    ],
+    ("what", "raised"), [("session", SessionFull), ("company", CompanyLimitReached)]
 )
-def test_seats_take_all_refused_rolls_back_its_transaction(seat_ledger, what, raised):
+def test_seats_take_refused_after_some_seats_rolls_the_transaction_back(seat_ledger, what, raised):
     seminar = seminar_build()
-    wanted = _full(seminar, what)
+    wanted = _wanted(seminar, what)
     before = seat_ledger(seminar)["counters"]
 
+    def transaction_that_takes_the_seats():
+        with transaction.atomic():
+            Company.objects.filter(pk=wanted["company"].pk).update(legal_name="Undone")
+            seats.seats_take(seminar=seats.seminar_lock(seminar=seminar), **wanted)
+
     with pytest.raises(raised):
-        _take_all_in_own_transaction(wanted)
+        transaction_that_takes_the_seats()
 
     assert Company.objects.get(pk=wanted["company"].pk).legal_name != "Undone"
     assert seat_ledger(seminar)["counters"] == before
 
 
-def test_seats_take_all_day_full_names_the_day(db):
-    with pytest.raises(seats.SeatUnavailable) as refused:
-        _take_all_in_own_transaction(_full(seminar_build(), "day"))
+def test_seats_take_and_release_keep_the_locked_row_in_step(seat_ledger):
+    seminar = seminar_build()
+    wanted = _wanted(seminar, "nothing")
 
-    assert refused.value.full == "day"
+    with transaction.atomic():
+        locked = seats.seminar_lock(seminar=seminar)
+        seats.seats_take(seminar=locked, **wanted)
+        assert locked.confirmed_count == 1
+        seats.seats_release(seminar=locked, **wanted)
+        assert locked.confirmed_count == 0
+
+    assert set(seat_ledger(seminar)["counters"].values()) == {0}
+
+
+def test_company_seat_take_first_seat_creates_the_allocation_with_the_seminars_limit():
+    seminar = seminar_build(per_company_limit=3)
+    company = CompanyFactory()
+
+    with transaction.atomic():
+        seats.company_seat_take(seminar=seats.seminar_lock(seminar=seminar), company=company)
+        seats.company_seat_take(seminar=seats.seminar_lock(seminar=seminar), company=company)
+
+    allocation = CompanyAllocation.objects.get(seminar=seminar, company=company)
+    assert (allocation.confirmed_count, allocation.per_company_limit) == (2, 3)
+
+
+def test_company_seat_take_holds_to_the_seminars_limit_even_if_a_copy_is_out_of_step():
+    """The locked seminar row decides; the allocation's copy of the limit follows it."""
+    seminar = seminar_build(per_company_limit=1)
+    company = CompanyFactory()
+    CompanyAllocation.objects.create(
+        seminar=seminar, company=company, confirmed_count=1, per_company_limit=2
+    )
+
+    with pytest.raises(CompanyLimitReached), transaction.atomic():
+        seats.company_seat_take(seminar=seats.seminar_lock(seminar=seminar), company=company)
+
+    assert CompanyAllocation.objects.get(seminar=seminar, company=company).confirmed_count == 1
+
+
+def test_companies_with_limit_tells_who_holds_the_limit():
+    seminar = seminar_build(per_company_limit=2)
+    at_one, at_two, without = CompanyFactory(), CompanyFactory(), CompanyFactory()
+    CompanyAllocation.objects.create(
+        seminar=seminar, company=at_one, confirmed_count=1, per_company_limit=2
+    )
+    CompanyAllocation.objects.create(
+        seminar=seminar, company=at_two, confirmed_count=2, per_company_limit=2
+    )
+
+    companies = seats.companies_with_limit(seminar=seminar)
+
+    assert dict(companies.values_list("pk", "at_limit")) == {
+        at_one.pk: False,
+        at_two.pk: True,
+        without.pk: False,
+    }
 
 
 @pytest.mark.postgres
-def test_seats_take_all_carries_the_commit():
-    """On PostgreSQL the seat call of a transaction of its own commits it in the same round trip:
-    once it returns, another session sees the seat taken and can lock the seminar's row."""
+def test_seminar_lock_is_held_until_the_commit():
+    """The one lock per seminar: another transaction cannot take it until this one ends."""
     seminar = seminar_build()
-    company = CompanyFactory()
-    wanted = {"seminar": seminar, "day": seminar.days.first(), "sessions": [], "company": company}
     observer = connections.create_connection("default")
-    locked_read = (
-        "SELECT confirmed_count FROM events_seminar WHERE id = %s FOR NO KEY UPDATE NOWAIT"
-    )
+    locked_read = "SELECT id FROM events_seminar WHERE id = %s FOR NO KEY UPDATE NOWAIT"
     try:
-        with (
-            seats.seats_refused(seminar=seminar, sessions=[], company=company),
-            transaction.atomic(durable=True),
-        ):
-            seats.seats_take_all(**wanted, open_at=timezone.now())
-            with observer.cursor() as cursor:
-                cursor.execute(locked_read, [seminar.pk])
-                assert cursor.fetchone() == (1,)
-        # Inside another transaction the call leaves the commit to it, and holds the row.
         with transaction.atomic():
-            with (
-                seats.seats_refused(seminar=seminar, sessions=[], company=company),
-                transaction.atomic(),
-            ):
-                seats.seats_take_all(**wanted, open_at=timezone.now())
+            seats.seminar_lock(seminar=seminar)
             with pytest.raises(OperationalError, match="could not obtain lock"):  # noqa: SIM117
                 with observer.cursor() as cursor:
                     cursor.execute(locked_read, [seminar.pk])
+        with observer.cursor() as cursor:
+            cursor.execute(locked_read, [seminar.pk])
+            assert cursor.fetchone() == (seminar.pk,)
     finally:
         observer.close()
-    seminar.refresh_from_db()
-    assert seminar.confirmed_count == 2
-
-
-def _compiled(rows, *, returning=False) -> tuple[str, tuple]:
-    """What Django's own compiler writes for ``bulk_create`` of ``rows``."""
-    model = type(rows[0])
-    query = InsertQuery(model)
-    query.insert_values(seats._insert_fields(model), rows)
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [model._meta.pk] if returning else None
-    [(statement, params)] = compiler.as_sql()
-    return statement, params
-
-
-def _as_sent(statement: str, params: tuple):
-    """The statement with its values in it, as PostgreSQL gets it (JSON values are adapter
-    objects that do not compare); SQLite's values compare as they are."""
-    if connection.vendor != "postgresql":
-        return statement, params
-    with connection.cursor() as cursor:
-        return cursor.cursor.mogrify(statement, params)
-
-
-def test_rows_insert_sql_is_the_compilers_for_each_shape_first_and_kept(register):
-    seminar = seminar_build()
-    day = seminar.days.first()
-    picked = list(day.sessions.all()[:2])
-    company = CompanyFactory(poc_email="poc@partner.example")
-    registration = RegistrationFactory.build(
-        seminar=seminar, company=company, workshop_day=day, confirmed_at=timezone.now()
-    )
-    current = RawSQL("currval(pg_get_serial_sequence(%s, %s))", ("events_registration", "id"))
-    saved = register(seminar, company)
-
-    def shapes():
-        registration.pk = None
-        yield [registration], True
-        registration.pk = current
-        yield services.picks_rows(registration=registration, sessions=picked), False
-        yield outbox_rows(registration=registration, kind=EmailKind.CONFIRMED), False
-        # Plain values in several rows: PostgreSQL's UNNEST, never kept.
-        yield services.picks_rows(registration=saved, sessions=picked), False
-
-    seats._INSERT_STATEMENTS.clear()
-    for _first_then_kept in range(2):
-        for rows, returning in shapes():
-            expected = _as_sent(*_compiled(rows, returning=returning))
-            assert _as_sent(*seats._rows_insert_sql(rows, returning=returning)) == expected
-    assert len(seats._INSERT_STATEMENTS) == 3
-
-
-def test_company_with_limit_reads_the_company_as_the_orm_does_and_its_limit():
-    seminar = seminar_build(per_company_limit=2)
-    company = CompanyFactory(expires_on=timezone.localdate(), poc_email="poc@partner.example")
-    other = CompanyFactory()
-    CompanyAllocation.objects.create(seminar=seminar, company=company, confirmed_count=1)
-    CompanyAllocation.objects.create(seminar=seminar, company=other, confirmed_count=2)
-
-    read = seats.company_with_limit(company.account_number, seminar=seminar)
-
-    expected = Company.objects.get(pk=company.pk)
-    assert read is not None
-    assert read.pk == company.pk
-    assert not read._state.adding
-    # Every field, typed as the ORM types it (dates, aware datetimes on SQLite too).
-    for field in Company._meta.concrete_fields:
-        assert getattr(read, field.attname) == getattr(expected, field.attname), field.name
-        assert type(getattr(read, field.attname)) is type(getattr(expected, field.attname))
-    assert read.at_limit is False
-    assert seats.company_with_limit(other.account_number, seminar=seminar).at_limit is True
-    Seminar.objects.filter(pk=seminar.pk).update(per_company_limit=1)
-    assert seats.company_with_limit(company.account_number, seminar=seminar).at_limit is True
-    assert seats.company_with_limit("NOSUCH0001", seminar=seminar) is None
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_registration_outside_a_transaction_is_one_query_all_or_nothing(register, seat_ledger):
-    """As in production: the registration, its picks, its messages and its seats are one query,
-    which PostgreSQL runs as one transaction; a refused seat leaves none of its rows behind."""
-    seminar = seminar_build(session_capacity=1)
-    day = seminar.days.first()
-    session = day.sessions.first()
-    company = CompanyFactory()
-
-    with CaptureQueriesContext(connections["default"]) as captured:
-        registration = register(seminar, company, day=day, sessions=[session])
-    # Reads (the company with its limit, the program), then one query that writes: no
-    # SAVEPOINT, BEGIN or COMMIT of its own.
-    [write] = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SELECT")]
-    assert write.startswith('INSERT INTO "events_registration"')
-    assert 'INSERT INTO "events_registrationsession"' in write
-    assert 'INSERT INTO "events_outboundemail"' in write
-    assert write.endswith("true)")  # the seat call, last
-    registration.refresh_from_db()
-    assert registration.status == RegistrationStatus.CONFIRMED
-    assert [pick.session_id for pick in registration.picks.all()] == [session.pk]
-    assert registration.emails.count() == 2
-
-    with pytest.raises(SessionFull):
-        register(seminar, CompanyFactory(), day=day, sessions=[session])
-    ledger = seat_ledger(seminar)
-    assert ledger["counters"] == ledger["rows"]
-    assert Registration.objects.count() == 1
-    assert RegistrationSession.objects.count() == 1
-    assert OutboundEmail.objects.count() == 2
