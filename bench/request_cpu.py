@@ -5,7 +5,8 @@
 Starts a throwaway PostgreSQL with its production defaults (fsync and synchronous_commit on),
 migrates, seeds the San Diego demo (``seed_demo --companies C``) and a small second seminar that
 it fills, then sends each kind of request ``N`` times (200 by default) through Django's test
-client, with CSRF checks on, under production settings (DEBUG off, rate limits off):
+client, with CSRF checks on, under production settings (DEBUG off, rate limits off), and prints
+for each kind its queries, CPU and wall milliseconds, and how long it held the seminar's row:
 
 - ``GET form``: the registration form, for a visitor without cookies (a rush's first request);
 - ``POST confirmed``: a registration that gets a seat (each of a different company, every other
@@ -61,7 +62,7 @@ def measure(*, repeat: int) -> None:
 
     django.setup()
     from django.conf import settings
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -194,7 +195,17 @@ def measure(*, repeat: int) -> None:
             200,
         ),
     ]
-    print(f"{'request':<32}{'status':>7}{'queries':>9}{'CPU ms':>9}{'wall ms':>9}")
+    # How long each transaction holds the seminar's row: from the statement that locks it to the
+    # end of its COMMIT (on_commit runs right after it).
+    held: list[float] = []
+
+    def seminar_lock_timer(execute, sql, params, many, context):
+        if sql.startswith('SELECT "events_seminar"') and "FOR NO KEY UPDATE" in sql:
+            started = time.perf_counter()
+            transaction.on_commit(lambda: held.append(time.perf_counter() - started))
+        return execute(sql, params, many, context)
+
+    print(f"{'request':<32}{'status':>7}{'queries':>9}{'CPU ms':>9}{'wall ms':>9}{'lock ms':>9}")
     for name, prepare, method, path, expected in kinds:
         prepared = prepare()
         # The first request of each kind warms what a running server has warm already.
@@ -205,13 +216,16 @@ def measure(*, repeat: int) -> None:
             raise SystemExit(f"{name}: status {response.status_code}, expected {expected}")
         queries = len(captured.captured_queries)
         spent.update(cpu=0.0, wall=0.0)
-        for client, data in prepared:
-            response = send(client, method, path, data)
-            if response.status_code != expected:
-                raise SystemExit(f"{name}: status {response.status_code}, expected {expected}")
+        held.clear()
+        with connection.execute_wrapper(seminar_lock_timer):
+            for client, data in prepared:
+                response = send(client, method, path, data)
+                if response.status_code != expected:
+                    raise SystemExit(f"{name}: status {response.status_code}, expected {expected}")
         cpu = spent["cpu"] * 1000 / len(prepared)
         wall = spent["wall"] * 1000 / len(prepared)
-        print(f"{name:<32}{response.status_code:>7}{queries:>9}{cpu:>9.2f}{wall:>9.2f}")
+        lock = f"{sum(held) * 1000 / len(held):.2f}" if held else "-"
+        print(f"{name:<32}{response.status_code:>7}{queries:>9}{cpu:>9.2f}{wall:>9.2f}{lock:>9}")
 
 
 if __name__ == "__main__":

@@ -194,8 +194,6 @@ STORAGES = {
     },
 }
 
-# Django's template renderer, with plain <input> widgets written in Python (ctpat/renderers.py).
-FORM_RENDERER = "ctpat.renderers.FormRenderer"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -248,10 +246,20 @@ OUTBOX_DELIVER_ON_COMMIT = env_bool("OUTBOX_DELIVER_ON_COMMIT", default=DEBUG)
 # account's sending quota (0: no limit). See events.outbox.outbox_send_due.
 OUTBOX_SEND_RATE = max(0.0, float(os.environ.get("OUTBOX_SEND_RATE", "10")))
 
-# The seminar page, availability.json and the blank registration form are rendered at most once
-# per this many seconds per app-server process and shared by anonymous visitors (at most 2;
-# 0 turns it off). See events/pagecache.py.
-PUBLIC_PAGE_CACHE_SECONDS = float(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "1"))
+# Django's cache. By default each app-server process keeps its own in memory: the site caches only
+# public counts for a second or two (below), the same on every server, so a shared cache would
+# add a network round trip and buy nothing. CACHE_BACKEND and CACHE_LOCATION name another
+# (Redis, Memcached) for uses that need one.
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": os.environ.get("CACHE_LOCATION", "ctpat"),
+    }
+}
+# What the seminar page, availability.json and the blank registration form show of the seats is
+# kept in the cache this many seconds (at most 2; 0 turns it off): {% cache %} fragments and the
+# availability document. Nothing a rule decides is read from it.
+PUBLIC_PAGE_CACHE_SECONDS = min(int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "1")), 2)
 
 # --- Abuse protection (ctpat.security, ctpat.ratelimit) ------------------------------------------
 

@@ -1,26 +1,21 @@
 """The registration form: it checks the shape of what was typed; the service decides the rest."""
 
-import copy
+import itertools
 import re
-from collections.abc import Callable
-from typing import TypeVar
+from functools import cached_property
+from operator import attrgetter
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import prefetch_related_objects
-from django.template.defaultfilters import time as time_format
-from django.utils.formats import number_format
 from django.utils.html import escape, format_html
-from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from ctpat.services import normalize_account_number
 from events.enums import QuestionKind, YesNo
-from events.formhtml import CHOICE_GROUP_TEMPLATE, ChoiceLabel, LayoutHelper
 from events.models import (
     ANSWER_MAX_LENGTH,
     BreakoutSession,
@@ -28,9 +23,9 @@ from events.models import (
     SeminarQuestion,
     WorkshopDay,
 )
-from events.templatetags.events_i18n import weekday_date
 
-T = TypeVar("T")
+# The crispy field template of radio buttons and checkboxes: a fieldset around their options.
+CHOICE_GROUP_TEMPLATE = "includes/_field_choices.html"
 
 # Single-line fields: any C0/C1 control character (tab and newline included) or NUL is a
 # pasted-in binary or a tampered request, never part of a name or a phone number.
@@ -73,141 +68,74 @@ class SafeEmailField(ControlCharactersMixin, forms.EmailField):
         super().run_validators(value)
 
 
-def choice_title(titled, field: str) -> dict:
-    """``title`` and ``title_lang`` of a choice named by a staff-entered text (a day, a topic)."""
-    return {"title": titled.localized(field), "title_lang": titled.fallback_language(field)}
+class ChoiceGroup:
+    """Radio buttons or checkboxes as ``form-check`` options, written by their templates
+    (``events/templates/events/widgets/``, where Django's form renderer finds them);
+    ``includes/_field_choices.html`` puts the fieldset around them."""
+
+    template_name = "events/widgets/choices.html"
+    option_template_name = "events/widgets/choice.html"
 
 
-_ID_PATTERN = re.compile(r"^[0-9]{1,18}$")
+class ChoiceRadios(ChoiceGroup, forms.RadioSelect):
+    pass
 
 
-def _loaded_id(value, loaded: dict) -> int | None:
-    """The id ``value`` names among ``loaded``, or None for anything else (tampering included)."""
-    text = str(value).strip()
-    # Any id beyond a 64-bit integer is tampering too (SQLite would raise OverflowError: a 500).
-    if not _ID_PATTERN.match(text) or int(text) not in loaded:
-        return None
-    return int(text)
+class ProgramChoices(ChoiceGroup):
+    """The options of workshop days or sessions: each carries its day or session (``choice``)
+    and its day's id (``data-day``, for the script that dims the sessions of other days).
 
-
-class _ProgramChoiceMixin:
-    """A choice among the days or sessions the form loaded with the seminar: no query to show it
-    or to check a POST, and the cleaned value is the loaded object itself."""
-
-    loaded: dict[int, WorkshopDay | BreakoutSession]
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.loaded = {}
-
-    def prepare_value(self, value):
-        # An initial value may be the object itself (or a list of them).
-        if isinstance(value, list | tuple):
-            return [self.prepare_value(item) for item in value]
-        return getattr(value, "pk", value)
-
-    def validate(self, value):
-        # Membership is checked against ``loaded`` in ``clean``; the choices are only labels.
-        forms.Field.validate(self, value)
-
-    def _invalid(self) -> forms.ValidationError:
-        return forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-
-
-class DayChoiceField(_ProgramChoiceMixin, forms.ChoiceField):
-    def to_python(self, value) -> WorkshopDay | None:
-        if value in self.empty_values:
-            return None
-        pk = _loaded_id(value, self.loaded)
-        if pk is None:
-            raise self._invalid()
-        return self.loaded[pk]
-
-
-class SessionsChoiceField(_ProgramChoiceMixin, forms.MultipleChoiceField):
-    def to_python(self, value) -> list[BreakoutSession]:
-        if not value:
-            return []
-        if not isinstance(value, list | tuple):
-            raise forms.ValidationError(self.error_messages["invalid_list"], code="invalid_list")
-        ids = {_loaded_id(item, self.loaded) for item in value}
-        if None in ids:
-            raise self._invalid()
-        return [self.loaded[pk] for pk in sorted(ids)]
-
-
-def seats_left_text(*, remaining: int, capacity: int, waitlist: bool = True) -> str:
-    if remaining <= 0:
-        # Sessions have no wait-list of their own: only the seminar and its days do.
-        return _t("full — wait-list only") if waitlist else _t("full")
-    return _t("%(remaining)s of %(capacity)s seats left") % {
-        "remaining": number_format(remaining, force_grouping=True),
-        "capacity": number_format(capacity, force_grouping=True),
-    }
-
-
-def day_label(day: WorkshopDay) -> ChoiceLabel:
-    return ChoiceLabel.build(
-        day_id=day.pk,
-        **choice_title(day, "label"),
-        detail=weekday_date(day.date, "MONTH_DAY_FORMAT"),
-        seats=seats_left_text(remaining=day.remaining, capacity=day.capacity),
-        full=day.remaining <= 0,
-    )
-
-
-def session_label(session: BreakoutSession) -> ChoiceLabel:
-    # Python-side formatting does not switch to the site's time zone the way templates do.
-    starts_at, ends_at = localtime(session.starts_at), localtime(session.ends_at)
-    return ChoiceLabel.build(
-        day_id=session.day_id,
-        **choice_title(session, "topic"),
-        detail=_t("%(start)s–%(end)s, %(room)s")
-        % {
-            "start": time_format(starts_at, "TIME_FORMAT"),
-            "end": time_format(ends_at, "TIME_FORMAT"),
-            "room": session.room,
-        },
-        seats=seats_left_text(
-            remaining=session.remaining, capacity=session.capacity, waitlist=False
-        ),
-        full=session.remaining <= 0,
-    )
-
-
-def kept_per_language(seminar: Seminar, name: str, build: Callable[[str], T]) -> T:
-    """``build(language)`` for the active language, kept on the seminar object.
-
-    The registration form's copy of a seminar is shared by a process's requests for up to a
-    second (``selectors.seminar_get_for_form``): every form shown in that time gets what is kept
-    here, counts included, from one build per language.
+    ``held`` are the ids a registrant holds a seat in already (the change form says so), and
+    ``waitlist`` whether a full one offers the wait-list.
     """
-    kept = seminar.__dict__.setdefault(name, {})
-    language = get_language()
-    if language not in kept:
-        kept[language] = build(language)
-    return kept[language]
+
+    held: frozenset[int] = frozenset()
+    waitlist = True
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        choice = value.instance
+        option["choice"] = choice
+        option["held"] = choice.pk in self.held
+        option["waitlist"] = self.waitlist
+        option["attrs"]["data-day"] = getattr(choice, "day_id", choice.pk)
+        return option
 
 
-def program_choices(seminar: Seminar) -> tuple[list, list]:
-    """The workshop-day choices and the sessions grouped by day, labelled in the active language
-    (kept per copy of the seminar: ``kept_per_language``)."""
+class DayRadios(ProgramChoices, forms.RadioSelect):
+    option_template_name = "events/widgets/day_choice.html"
 
-    def build(_language: str) -> tuple[list, list]:
-        days = list(seminar.days.all())
-        return (
-            [(day.pk, day_label(day)) for day in days],
-            [
-                (
-                    ChoiceLabel.build(day_id=day.pk, **choice_title(day, "label")),
-                    [(s.pk, session_label(s)) for s in day.sessions.all()],
-                )
-                for day in days
-                if day.sessions.all()
-            ],
-        )
 
-    return kept_per_language(seminar, "_program_choices", build)
+class SessionCheckboxes(ProgramChoices, forms.CheckboxSelectMultiple):
+    option_template_name = "events/widgets/session_choice.html"
+    # Sessions have no wait-list of their own: only the seminar and its days do.
+    waitlist = False
+
+
+class SessionsByDay(forms.models.ModelChoiceIterator):
+    """The sessions grouped by workshop day: each group's name is the day itself."""
+
+    def __iter__(self):
+        for day, sessions in itertools.groupby(self.queryset, key=attrgetter("day")):
+            yield day, [self.choice(session) for session in sessions]
+
+
+# A database id: a positive integer of 64 bits at most.
+ID_PATTERN = re.compile(r"^[0-9]{1,18}$")
+
+
+class SessionsField(forms.ModelMultipleChoiceField):
+    """Sessions grouped by day. An id no database could hold is tampering, refused before the
+    query (SQLite cannot even bind it)."""
+
+    iterator = SessionsByDay
+
+    def clean(self, value):
+        if isinstance(value, list | tuple) and not all(ID_PATTERN.match(str(v)) for v in value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_pk_value"], code="invalid_pk_value"
+            )
+        return super().clean(value)
 
 
 class PersonForm(forms.Form):
@@ -253,18 +181,21 @@ class PersonForm(forms.Form):
 class ProgramForm(forms.Form):
     """The workshop day and break-out sessions: shared by registration and later changes."""
 
-    workshop_day = DayChoiceField(
+    workshop_day = forms.ModelChoiceField(
+        queryset=WorkshopDay.objects.none(),
         label=_("Workshop day"),
-        widget=forms.RadioSelect,
+        widget=DayRadios,
         error_messages={"invalid_choice": _("Choose one of this seminar's workshop days.")},
     )
-    sessions = SessionsChoiceField(
+    sessions = SessionsField(
+        queryset=BreakoutSession.objects.none(),
         label=_("Break-out sessions (optional)"),
-        widget=forms.CheckboxSelectMultiple,
+        widget=SessionCheckboxes,
         required=False,
         help_text=_("Pick sessions on your workshop day only, at most one per time slot."),
         error_messages={
             "invalid_choice": _("Choose break-out sessions of this seminar."),
+            "invalid_pk_value": _("Choose break-out sessions of this seminar."),
             "invalid_list": _("Choose break-out sessions of this seminar."),
         },
     )
@@ -272,20 +203,21 @@ class ProgramForm(forms.Form):
     def __init__(self, *args, seminar: Seminar, **kwargs):
         super().__init__(*args, **kwargs)
         self.seminar = seminar
-        # The seminar comes with its days and sessions prefetched: the choices and the check of a
-        # POST are built from them, with no query.
+        # The program decides which fields there are (loaded with the seminar: no query).
         days = list(seminar.days.all())
-        day_field = self.fields["workshop_day"]
-        # The labels (dates, seats left, translations) are built when a page shows them, and
-        # once per copy of the seminar and language: a POST that goes through never needs them.
-        day_field.choices = lambda: program_choices(seminar)[0]
-        day_field.loaded = {day.pk: day for day in days}
-        session_field = self.fields["sessions"]
-        session_field.loaded = {s.pk: s for day in days for s in day.sessions.all()}
-        session_field.choices = lambda: program_choices(seminar)[1]
-        if not days:
+        if days:
+            self.fields["workshop_day"].queryset = WorkshopDay.objects.filter(
+                seminar=seminar
+            ).order_by("date", "pk")
+        else:
             del self.fields["workshop_day"]
-        if not session_field.loaded:
+        if any(day.sessions.all() for day in days):
+            self.fields["sessions"].queryset = (
+                BreakoutSession.objects.filter(day__seminar=seminar)
+                .select_related("day")
+                .order_by("day__date", "day", "starts_at", "topic", "pk")
+            )
+        else:
             del self.fields["sessions"]
 
     @property
@@ -302,23 +234,23 @@ class ProgramForm(forms.Form):
 
     def program_fieldset(self, legend: str, *after_day) -> Fieldset | None:
         """The program fields; ``after_day`` goes right under the day it concerns."""
-        choice_template = CHOICE_GROUP_TEMPLATE
         parts = []
         if "workshop_day" in self.fields:
-            parts.append(Field("workshop_day", template=choice_template))
+            parts.append(Field("workshop_day", template=CHOICE_GROUP_TEMPLATE))
         parts.extend(after_day)
         if "sessions" in self.fields:
-            parts.append(Field("sessions", template=choice_template))
+            parts.append(Field("sessions", template=CHOICE_GROUP_TEMPLATE))
         return Fieldset(legend, *parts) if parts else None
 
 
-def form_helper(*, form_id: str, layout: Layout, submit: str, name: str = "submit") -> FormHelper:
-    helper = LayoutHelper()
-    helper.template = "includes/_form.html"
-    helper.form_id = form_id
-    # The script that dims the sessions of other days looks for this class.
-    helper.form_class = "program-form"
-    helper.attrs = {"novalidate": ""}
+def form_helper(*, layout: Layout, submit: str, name: str = "submit") -> FormHelper:
+    """The fields and the submit button: the page writes the ``<form>`` element and its CSRF
+    token around them (``includes/_form.html``), so that a blank form's fields can be kept in
+    the cache without anyone's token."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    helper.template = "includes/_form_fields.html"
     helper.layout = layout
     helper.add_input(Submit(name, submit, css_class="btn-primary btn-lg"))
     return helper
@@ -355,11 +287,11 @@ class RegistrationForm(PersonForm, ProgramForm):
     def __init__(self, *args, seminar: Seminar, offer_waitlist: bool = False, **kwargs):
         super().__init__(*args, seminar=seminar, **kwargs)
         self.waitlist_offered = offer_waitlist
-        # One query for every question; the service then validates against the same list.
-        prefetch_related_objects([seminar], "questions")
+        # The service then validates the answers against the same questions.
         self.questions = list(seminar.questions.all())
-        for name, field in question_fields(seminar).items():
-            self.fields[name] = copy.deepcopy(field)
+        language = get_language()
+        for question in self.questions:
+            self.fields[question.field_name] = question_field(question, language=language)
 
     def clean(self):
         cleaned = super().clean()
@@ -386,17 +318,8 @@ class RegistrationForm(PersonForm, ProgramForm):
         values = ((q.pk, self.cleaned_data.get(q.field_name) or "") for q in self.questions)
         return {pk: value for pk, value in values if value}
 
-    @property
+    @cached_property
     def helper(self) -> FormHelper:
-        # The layout names fields and holds no values: one per state of the form, kept with the
-        # seminar's copy and language (``kept_per_language``) for every form shown from it.
-        helpers = kept_per_language(self.seminar, "_registration_helpers", lambda _language: {})
-        key = (self.waitlist_offered, self.seminar.remaining <= 0)
-        if key not in helpers:
-            helpers[key] = self._helper_build()
-        return helpers[key]
-
-    def _helper_build(self) -> FormHelper:
         waitlist_only = self.seminar.remaining <= 0
         parts = [
             Fieldset(
@@ -420,7 +343,6 @@ class RegistrationForm(PersonForm, ProgramForm):
             )
         )
         return form_helper(
-            form_id="registration-form",
             layout=Layout(*parts),
             submit=_t("Join the wait-list") if waitlist_only else _t("Register"),
             name="register",
@@ -449,22 +371,6 @@ class RegistrationForm(PersonForm, ProgramForm):
         )
 
 
-def question_fields(seminar: Seminar) -> dict[str, forms.Field]:
-    """The fields that ask the seminar's questions, worded in the active language.
-
-    Built once per copy of the seminar and language (``kept_per_language``); each form takes its
-    own deep copy, as it does of its declared fields.
-    """
-    return kept_per_language(
-        seminar,
-        "_question_fields",
-        lambda language: {
-            question.field_name: question_field(question, language=language)
-            for question in seminar.questions.all()
-        },
-    )
-
-
 def question_field(question: SeminarQuestion, *, language: str | None) -> forms.Field:
     """The form field that asks one of the seminar's questions, worded in ``language``."""
     common = {
@@ -486,7 +392,7 @@ def question_field(question: SeminarQuestion, *, language: str | None) -> forms.
         # Radio buttons, not a checkbox: a required question then needs a real "no".
         return forms.ChoiceField(
             choices=YesNo.choices,
-            widget=forms.RadioSelect,
+            widget=ChoiceRadios,
             error_messages=invalid_choice,
             **common,
         )

@@ -3,38 +3,15 @@
 They reuse the registration form's fields and layout pieces, so both read and check alike.
 """
 
+from functools import cached_property
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from events.enums import RegistrationStatus
-from events.formhtml import ChoiceLabel
 from events.forms import PersonForm, ProgramForm, form_helper
-
-
-def _held(label: ChoiceLabel) -> ChoiceLabel:
-    return ChoiceLabel.build(
-        day_id=label.day_id,
-        title=label.title,
-        title_lang=label.title_lang,
-        detail=label.detail,
-        seats=_t("your seat now"),
-    )
-
-
-def _no_waitlist(label: ChoiceLabel) -> ChoiceLabel:
-    """A confirmed registrant's move to a full day is refused, not wait-listed."""
-    if not label.full:
-        return label
-    return ChoiceLabel.build(
-        day_id=label.day_id,
-        title=label.title,
-        title_lang=label.title_lang,
-        detail=label.detail,
-        seats=_t("full"),
-        full=True,
-    )
 
 
 class RegistrationChangeForm(ProgramForm):
@@ -47,27 +24,16 @@ class RegistrationChangeForm(ProgramForm):
         )
         super().__init__(*args, seminar=registration.seminar, **kwargs)
         if registration.status == RegistrationStatus.CONFIRMED:
-            self._mark_held(day_id=registration.workshop_day_id, picked=picked)
+            # A full day or session the registrant sits in already is no refusal: the options
+            # say "your seat now"; a move to another full day is refused, not wait-listed.
+            held = {"workshop_day": {registration.workshop_day_id}, "sessions": picked}
+            for name, field in self.fields.items():
+                field.widget.held = frozenset(held[name])
+                field.widget.waitlist = False
 
-    def _mark_held(self, *, day_id: int | None, picked: set[int]) -> None:
-        """A full day or session the registrant already sits in is no refusal: say so."""
-        day_field = self.fields.get("workshop_day")
-        if day_field is not None:
-            day_field.choices = [
-                (pk, _held(label) if pk == day_id else _no_waitlist(label))
-                for pk, label in day_field.choices
-            ]
-        session_field = self.fields.get("sessions")
-        if session_field is not None:
-            session_field.choices = [
-                (group, [(pk, _held(label) if pk in picked else label) for pk, label in options])
-                for group, options in session_field.choices
-            ]
-
-    @property
+    @cached_property
     def helper(self) -> FormHelper:
         return form_helper(
-            form_id="change-form",
             layout=Layout(self.program_fieldset(_t("Your new program"))),
             submit=_t("Save my new choice"),
         )
@@ -82,10 +48,9 @@ class RegistrationSubstituteForm(PersonForm):
             "Your colleague's work address. Their confirmation and their own private link go here."
         )
 
-    @property
+    @cached_property
     def helper(self) -> FormHelper:
         return form_helper(
-            form_id="substitute-form",
             layout=Layout(self.person_fieldset(_t("Your colleague"))),
             submit=_t("Hand over my seat"),
         )

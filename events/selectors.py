@@ -8,7 +8,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from events import pagecache
 from events.enums import RegistrationStatus
 from events.models import BreakoutSession, Registration, Seminar, WorkshopDay
 
@@ -38,31 +37,36 @@ def seminar_list_for_check_in(*, today=None) -> list[tuple[Seminar, bool]]:
 
 
 def _program_prefetch() -> Prefetch:
-    days = WorkshopDay.objects.order_by("date", "id").prefetch_related(
+    return Prefetch("days", queryset=seminar_program_days())
+
+
+def seminar_program_days() -> QuerySet[WorkshopDay]:
+    """Workshop days in order, each with its sessions in order."""
+    return WorkshopDay.objects.order_by("date", "id").prefetch_related(
         Prefetch("sessions", queryset=BreakoutSession.objects.order_by("starts_at", "topic", "id"))
     )
-    return Prefetch("days", queryset=days)
 
 
-def seminar_get_published(*, slug: str) -> Seminar:
-    """A published seminar with its days and sessions loaded in two more queries."""
-    queryset = Seminar.objects.filter(is_published=True).prefetch_related(_program_prefetch())
+def seminar_get_published(*, slug: str, program: bool = False) -> Seminar:
+    """A published seminar; with ``program``, its days and sessions too (two more queries)."""
+    queryset = Seminar.objects.filter(is_published=True)
+    if program:
+        queryset = queryset.prefetch_related(_program_prefetch())
     return get_object_or_404(queryset, slug=slug)
 
 
+def seminar_program(*, seminar: Seminar) -> QuerySet[WorkshopDay]:
+    """The seminar's days with their sessions: read when first iterated (a page may take them
+    from its cached fragment instead)."""
+    return seminar_program_days().filter(seminar=seminar)
+
+
 def seminar_get_for_form(*, slug: str) -> Seminar:
-    """The published seminar, its program and its questions, as the registration form needs
-    them: read at most ``PUBLIC_PAGE_CACHE_SECONDS`` ago and shared by this process's requests
-    (``events.pagecache``). Its counts only word the form; every rule (the window, each cap,
-    the company limit) is decided on the rows, in the registration's transaction.
-    """
-
-    def load() -> Seminar:
-        seminar = seminar_get_published(slug=slug)
-        prefetch_related_objects([seminar], "questions")
-        return seminar
-
-    return pagecache.shared_value(("seminar_for_form", slug), load)
+    """The published seminar with its program and questions, as the registration form needs
+    them (four queries)."""
+    seminar = seminar_get_published(slug=slug, program=True)
+    prefetch_related_objects([seminar], "questions")
+    return seminar
 
 
 def seminar_program_load(*, seminar: Seminar) -> Seminar:

@@ -5,35 +5,27 @@ The registration's own page, behind its private link, is in ``events.views_manag
 Views stay thin: reads come from ``events.selectors``, every rule from ``events.services``.
 """
 
-import secrets
-
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ctpat.exceptions import DomainError
 from ctpat.ratelimit import rate_limited
-from events import formhtml, pagecache, selectors, services
+from events import selectors, services
 from events.exceptions import SeminarFull
-from events.forms import RegistrationForm, kept_per_language
+from events.forms import RegistrationForm
 from events.models import Seminar
 
 # A refused or malformed registration is the client's to fix: a 4xx, with the form to fix it in.
 REFUSED_STATUS = 422
-# The wait-list step's button back to the whole form, and the fields the step does not carry:
-# the box it asks anew, and the honeypot (empty, or the form was refused before any rule).
+# The wait-list step's button back to the whole form.
 WAITLIST_STEP_EDIT = "edit"
-WAITLIST_STEP_LEFT_OUT = ("waitlist", "subject")
-# Where a refused registration's page takes its form (``_registration_refused``): random per
-# process, so that nothing typed by a visitor or staff can stand for it.
-_FORM_PLACEHOLDER = mark_safe(f"form-placeholder-{secrets.token_hex(16)}")
 
 
 def refusal_add(form: forms.Form, exc: DomainError, *, default_field: str | None = None) -> None:
@@ -50,6 +42,17 @@ def _registration_state(seminar: Seminar) -> str:
     return "full" if seminar.remaining <= 0 else "open"
 
 
+def _page_context(seminar: Seminar, **context) -> dict:
+    """What every page about one seminar shows: the seminar, its state, and how long the
+    fragments that hold only public counts are kept in the cache."""
+    return {
+        "seminar": seminar,
+        "state": _registration_state(seminar),
+        "cache_seconds": settings.PUBLIC_PAGE_CACHE_SECONDS,
+        **context,
+    }
+
+
 @require_GET
 def seminar_list(request: HttpRequest) -> HttpResponse:
     seminars = [
@@ -60,117 +63,45 @@ def seminar_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def seminar_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    def build() -> HttpResponse:
-        seminar = selectors.seminar_get_published(slug=slug)
-        context = {"seminar": seminar, "state": _registration_state(seminar)}
-        return pagecache.render(request, "events/seminar_detail.html", context)
-
-    return pagecache.public_page(request, key=("seminar_detail", slug), build=build)
+    seminar = selectors.seminar_get_published(slug=slug)
+    # The program is read only when its cached fragment has expired.
+    days = selectors.seminar_program(seminar=seminar)
+    return render(request, "events/seminar_detail.html", _page_context(seminar, days=days))
 
 
 @require_GET
+@never_cache
 def seminar_availability(request: HttpRequest, slug: str) -> HttpResponse:
-    def build() -> HttpResponse:
-        seminar = selectors.seminar_get_published(slug=slug)
-        response = JsonResponse(selectors.seminar_availability(seminar=seminar))
-        add_never_cache_headers(response)  # kept by the page cache for every copy it serves
-        return response
-
-    return pagecache.public_page(request, key=("availability", slug), build=build)
+    """Counts only, the same for everyone: kept in the cache as long as the public pages'."""
+    key = f"availability:{slug}"
+    document = cache.get(key)
+    if document is None:
+        seminar = selectors.seminar_get_published(slug=slug, program=True)
+        document = selectors.seminar_availability(seminar=seminar)
+        cache.set(key, document, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return JsonResponse(document)
 
 
 def _waitlist_offered(seminar: Seminar, state: str) -> bool:
     return state == "full" or any(day.remaining <= 0 for day in seminar.days.all())
 
 
-def _registration_form_blank(request: HttpRequest, slug: str) -> HttpResponse:
-    seminar = selectors.seminar_get_for_form(slug=slug)
-    state = _registration_state(seminar)
-    context = {"seminar": seminar, "state": state}
-    if state not in ("not_yet_open", "closed"):
-        offer = _waitlist_offered(seminar, state)
-        context["form"] = RegistrationForm(seminar=seminar, offer_waitlist=offer)
-    return pagecache.render(request, "events/registration_form.html", context)
-
-
-def _registration_waitlist_step(
-    request: HttpRequest, context: dict, form: RegistrationForm
-) -> HttpResponse:
-    """The seminar filled while this person filled in the form: a short step to join its wait-list.
-
-    Nothing they typed needs fixing, and no other day has a seat, so the one choice left is the
-    wait-list. The step shows what they entered and carries it in hidden fields, with the
-    wait-list box; its other button goes back to the whole form. It is also the refusal every
-    late sender gets once the seminar fills on an opening morning, thousands of them: it costs
-    well under the whole form shown again (``bench/rush.py``). ``form`` carries the refusal at
-    its wait-list box already.
-    """
-    carried = [
-        (name, value)
-        for name in form.fields
-        if name not in WAITLIST_STEP_LEFT_OUT
-        for value in form.data.getlist(name)
-    ]
-    return _registration_refused(
-        request,
-        context,
-        form,
-        body="events/_registration_waitlist_step.html",
-        carried=carried,
-        waitlist_field=formhtml.field_html(form["waitlist"]),
-        edit_name=WAITLIST_STEP_EDIT,
-    )
-
-
-def _registration_refused(
-    request: HttpRequest, context: dict, form: RegistrationForm, *, body: str, **body_context
-) -> HttpResponse:
-    """A refused registration's page: ``body`` (the form again, or the wait-list step) in the
-    page around it.
-
-    That page holds nothing of the visitor's but the CSRF token: it is rendered once per copy of
-    the seminar (a second at most, as the form's own choices are), language and path, with the
-    token's placeholder, and each refusal renders its form alone into it. An opening morning
-    refuses thousands of forms in a few seconds (``bench/rush.py``). ``tests/events/
-    test_views.py`` holds the result to the page rendered whole.
-    """
-    path = request.get_full_path()
-    pages = kept_per_language(context["seminar"], "_refused_pages", lambda _language: {})
-    page = pages.get(path)
-    if page is None:
-        page = pagecache.render(
-            request,
-            "events/registration_refused.html",
-            {**context, "form": form, "form_html": _FORM_PLACEHOLDER},
-        ).content.decode()
-        if not request.GET:  # a query string could make the paths kept any number
-            pages[path] = page
-    html = render_to_string(
-        body, {"form": form, "csrf_token": pagecache.CSRF_PLACEHOLDER, **body_context}
-    )
-    response = HttpResponse(page.replace(_FORM_PLACEHOLDER, html), status=REFUSED_STATUS)
-    return pagecache.token_put(request, response)
-
-
 @require_http_methods(["GET", "POST"])
 @rate_limited("registration")  # its own write, before the form and any seat work
 def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
-    if request.method == "GET":
-        # The blank form is the same for every visitor: see events.pagecache.
-        return pagecache.public_page(
-            request,
-            key=("registration_form", slug),
-            build=lambda: _registration_form_blank(request, slug),
-        )
+    # Read for this request, never from a cache: the form is checked against it.
     seminar = selectors.seminar_get_for_form(slug=slug)
-    state = _registration_state(seminar)
-    offer_waitlist = _waitlist_offered(seminar, state)
-    context = {"seminar": seminar, "state": state}
-    if state in ("not_yet_open", "closed"):
+    context = _page_context(seminar)
+    if context["state"] in ("not_yet_open", "closed"):
         # Nothing to fill in; a POST here is stale or scripted and is refused without a write.
-        return render(request, "events/registration_form.html", context, status=403)
+        status = 403 if request.method == "POST" else 200
+        return render(request, "events/registration_form.html", context, status=status)
+    offer = _waitlist_offered(seminar, context["state"])
+    if request.method == "GET":
+        form = RegistrationForm(seminar=seminar, offer_waitlist=offer)
+        return render(request, "events/registration_form.html", {**context, "form": form})
 
-    form = RegistrationForm(request.POST, seminar=seminar, offer_waitlist=offer_waitlist)
+    form = RegistrationForm(request.POST, seminar=seminar, offer_waitlist=offer)
     if WAITLIST_STEP_EDIT in request.POST:
         # Back from the wait-list step to the whole form, with the values it carried.
         return render(request, "events/registration_form.html", {**context, "form": form})
@@ -198,8 +129,11 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
                 refusal_add(form, exc, default_field="waitlist")
             else:
                 refusal_add(form, exc)
-            if isinstance(exc, SeminarFull):
-                return _registration_waitlist_step(request, context, form)
+            # The seminar filled while this person filled in the form: nothing they typed needs
+            # fixing and no other day has a seat, so a short step offers the wait-list.
+            context["waitlist_step"] = isinstance(exc, SeminarFull)
         else:
             return redirect("events:registration_detail", token=registration.manage_token)
-    return _registration_refused(request, context, form, body="events/_registration_form_body.html")
+    return render(
+        request, "events/registration_form.html", {**context, "form": form}, status=REFUSED_STATUS
+    )

@@ -190,8 +190,12 @@ def outbox_delivered(settings):
 
 @pytest.fixture(autouse=True)
 def _public_pages_uncached(settings):
-    """Every test sees counts as of its own request; tests/events/test_pagecache.py turns it on."""
+    """Every test sees counts as of its own request (a test that checks the caching turns it on),
+    and starts with an empty cache."""
+    from django.core.cache import cache
+
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    cache.clear()
 
 
 @pytest.fixture

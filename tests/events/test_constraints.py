@@ -123,9 +123,7 @@ def test_company_allocation_raw_update_past_its_limit_refused():
 def test_company_allocation_limit_below_its_count_refused():
     allocation = _allocation(confirmed_count=2)
 
-    _refused(
-        lambda: CompanyAllocation.objects.filter(pk=allocation.pk).update(per_company_limit=1)
-    )
+    _refused(lambda: CompanyAllocation.objects.filter(pk=allocation.pk).update(per_company_limit=1))
 
 
 def test_seminar_per_company_limit_at_least_one():

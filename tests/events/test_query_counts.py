@@ -1,7 +1,8 @@
 """The queries of every public request of the rush, fixed: a new one is a decision, not an accident.
 
-A registration POST reads the seminar, its days, sessions and questions, and the company with
-whether it holds its limit already; then, in one transaction, it inserts the registration and its
+A registration POST reads the seminar, its days, sessions and questions, the chosen day (and
+sessions) as the form's fields check them, and the company with whether it holds its limit
+already; then, in one transaction, it inserts the registration and its
 picks, locks the seminar's row, takes the seats (day, sessions, the company's allocation, the
 seminar) and writes its outbox messages. E-mail goes out later, from the worker
 (``send_outbox --loop``). The same statements run on SQLite and PostgreSQL.
@@ -20,8 +21,11 @@ from tests.factories import CompanyFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
 
-# seminar, days, sessions, questions, the company with whether it holds its limit
-READS = 5
+# seminar, days, sessions, questions, the chosen day (the form's field), the company with
+# whether it holds its limit; chosen sessions add one more (the form's field)
+READS = 6
+# A form shown again reads the choices it offers: the days, and the sessions by day.
+FORM_AGAIN = 2
 
 
 def confirmed_writes(*, sessions: bool = False) -> int:
@@ -67,7 +71,7 @@ def test_query_count_registration_confirmed_with_sessions(
     data = person(seminar, company, 1, sessions=[str(first.pk), str(later.pk)])
 
     # One INSERT for both picks, one UPDATE for both sessions' seats.
-    with django_assert_num_queries(READS + confirmed_writes(sessions=True)):
+    with django_assert_num_queries(READS + 1 + confirmed_writes(sessions=True)):
         response = client.post(register_url(seminar), data)
 
     assert response.status_code == 302
@@ -100,7 +104,7 @@ def test_query_count_registration_refused_seminar_full(
     data = person(seminar, company, 1)
 
     # Full by the seminar as read for this request: refused with nothing written and no lock
-    # taken; the wait-list is offered.
+    # taken; the wait-list step needs no choices.
     with django_assert_num_queries(READS):
         response = client.post(register_url(seminar), data)
 
@@ -116,8 +120,8 @@ def test_query_count_registration_refused_company_limit(
     register(seminar, company)
     data = person(seminar, company, 1)
 
-    # Told by the reads, before any write; the form is shown again with no query of its own.
-    with django_assert_num_queries(READS):
+    # Told by the reads, before any write; the form is shown again.
+    with django_assert_num_queries(READS + FORM_AGAIN):
         response = client.post(register_url(seminar), data)
 
     assert response.status_code == 422
@@ -131,8 +135,8 @@ def test_query_count_registration_refused_duplicate_email(
     data = person(seminar, company, 1)
 
     # No read first: the unique index refuses the INSERT, before any seat is touched.
-    # SAVEPOINT, the refused INSERT, ROLLBACK TO and RELEASE SAVEPOINT.
-    with django_assert_num_queries(READS + 4):
+    # SAVEPOINT, the refused INSERT, ROLLBACK TO and RELEASE SAVEPOINT; the form again.
+    with django_assert_num_queries(READS + 4 + FORM_AGAIN):
         response = client.post(register_url(seminar), data)
 
     assert response.status_code == 422
@@ -140,8 +144,9 @@ def test_query_count_registration_refused_duplicate_email(
 
 
 def test_query_count_registration_form(client, seminar, django_assert_num_queries):
-    # seminar, days, sessions, questions (uncached: the page cache is off in tests by default)
-    with django_assert_num_queries(4):
+    # seminar, days, sessions, questions, then the form's choices (the cache is off in tests by
+    # default; tests/events/test_caching.py has them kept)
+    with django_assert_num_queries(4 + FORM_AGAIN):
         response = client.get(register_url(seminar))
 
     assert response.status_code == 200
