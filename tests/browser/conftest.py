@@ -1,48 +1,35 @@
-"""Real browser tests: the Debian ``chromium`` driven headless by Selenium through ``chromedriver``.
+"""Real browser tests: the Debian ``chromium`` driven headless by Playwright.
 
-One browser serves the whole session (starting Chromium costs seconds on a 2-core machine); each
-test gets it back with no cookies, the viewport it asks for (``viewport``: desktop or a 375 px
-phone) and the language it runs in (``language``). Pages come from pytest-django's
-``live_server``; tests create their data through ``transactional_db`` so that the server thread
-sees it.
+One Chromium serves all the browser tests (starting it costs seconds on a 2-core machine); each
+test gets a browser context of its own: no cookies, the viewport it asks for (``viewport``:
+desktop or a 375 px phone) and the language it runs in (``language``). Pages come from
+pytest-django's ``live_server``; tests create their data through ``transactional_db`` so that the
+server thread sees it.
 
-Without Chromium or its driver the tests are skipped locally and fail in CI (``CI`` set).
-Selenium Manager never runs: both paths are given, and ``SE_OFFLINE`` forbids downloads anyway.
-``BROWSER_SCREENSHOTS=DIR`` saves a screenshot of each state a test names, to look at.
+Without Chromium the tests are skipped locally and fail in CI (``CI`` set). Playwright never
+downloads a browser here: it launches the one at ``CHROMIUM``.
+``BROWSER_SCREENSHOTS=DIR`` saves a full-page screenshot of each state a test names, to look at.
 """
 
-import functools
-import importlib.util
 import os
 import shutil
-import subprocess
 import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone, translation
 from django_otp.oath import totp
-from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.wait import WebDriverWait
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from tests.factories import SeminarFactory
 
-os.environ.setdefault("SE_OFFLINE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = (
-    os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
-)
-CHROMIUM_FLAGS = (
-    "--headless=new",
+CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-dev-shm-usage",
@@ -53,7 +40,7 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     # Bootstrap scrolls smoothly otherwise, and a click lands where the element no longer is.
     "--force-prefers-reduced-motion",
-)
+]
 # The sizes every browser test runs at; ZOOMED adds a 1280x900 desktop window at 200 % and at
 # 400 % zoom (640 and 320 CSS px wide: WCAG 1.4.4 and 1.4.10), for the tests that ask for them.
 VIEWPORTS = {"desktop": (1280, 900), "phone": (375, 812)}
@@ -61,41 +48,42 @@ ZOOMED = {"zoom-200": (640, 450), "zoom-400": (320, 225)}
 SIZES = VIEWPORTS | ZOOMED
 # The languages every browser test runs in.
 LANGUAGES = ["en", "es"]
-WAIT_SECONDS = 10
+# How long an element, a state (``expect``) and a page load may take on a busy 2-core machine.
+WAIT_MS = 10_000
+PAGE_LOAD_MS = 30_000
 
 
-def _missing_binaries() -> list[str]:
-    return [path for path in (CHROMIUM, CHROMEDRIVER) if not Path(path).is_file()]
+@pytest.fixture(scope="package")
+def chromium(live_server):
+    """The Chromium of the browser tests; it depends on ``live_server`` so that it is closed first.
 
-
-@pytest.fixture(scope="session")
-def driver(live_server):
-    """The session's Chromium; it depends on ``live_server`` so that it is closed first."""
-    missing = _missing_binaries()
-    if missing:
+    It lives as long as this package's tests rather than the whole session, and so does the
+    switch below: the tests that follow keep Django's check.
+    """
+    if not Path(CHROMIUM).is_file():
         reason = (
-            f"headless Chromium is not installed ({', '.join(missing)} missing): "
-            "apt-get install chromium chromium-driver"
+            f"headless Chromium is not installed ({CHROMIUM} missing): apt-get install chromium"
         )
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument("--window-size=1280,900")
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER, log_output=subprocess.DEVNULL)
-    chrome = webdriver.Chrome(options=options, service=service)
-    chrome.set_page_load_timeout(30)
-    chrome.set_script_timeout(30)
-    yield chrome
-    chrome.quit()
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        # Playwright's sync API keeps its asyncio loop marked as running in this thread, and
+        # Django refuses ORM calls from such a thread (SynchronousOnlyOperation). The tests'
+        # queries run between Playwright's calls, never inside its loop: Django's documented
+        # switch lets them through, for as long as the browser is open.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        expect.set_options(timeout=WAIT_MS)
+        chrome = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield chrome
+        chrome.close()
     # Chromium's kept-alive connections end with it. Let the live server's request threads finish
     # before the server stops sharing its in-memory database with them (they close it on exit).
     for thread in threading.enumerate():
         if "process_request_thread" in thread.name:
-            thread.join(timeout=WAIT_SECONDS)
+            thread.join(timeout=WAIT_MS / 1000)
 
 
 @pytest.fixture(params=LANGUAGES)
@@ -110,88 +98,109 @@ def viewport(request) -> str:
 
 
 class Browser:
-    """The session's Chromium at one viewport and language, with the steps tests repeat."""
+    """A fresh page at one viewport and language, with the steps tests repeat."""
 
-    def __init__(self, driver, *, base_url: str, language: str, viewport: str):
-        self.driver = driver
-        self.base_url = base_url
+    def __init__(self, page: Page, *, language: str, viewport: str):
+        self.page = page
         self.language = language
         self.viewport = viewport
-        self.wait = WebDriverWait(driver, WAIT_SECONDS)
 
     # Navigation
 
     def get(self, path: str) -> None:
-        self.driver.get(self.base_url + path)
+        self.page.goto(path)
 
     @property
     def path(self) -> str:
-        return self.driver.execute_script("return location.pathname")
+        return self.page.evaluate("location.pathname")
 
     def loaded_after(self, action) -> None:
         """Run ``action`` (a click, Enter…) and wait until the next page has loaded."""
-        self.driver.execute_script("window.browserTestOldPage = true")
-        action()
-        # Asked mid-navigation, chromedriver may answer with an error: ask again until the new
-        # document (without the mark) has loaded.
-        WebDriverWait(self.driver, WAIT_SECONDS, ignored_exceptions=(WebDriverException,)).until(
-            lambda d: d.execute_script(
-                "return !window.browserTestOldPage && document.readyState === 'complete'"
-            )
+        with self.page.expect_navigation():
+            action()
+
+    def click(self, element: Locator) -> None:
+        """Click ``element`` as a pointer would, where the screen shows it.
+
+        On the phone, Chromium lays a page wider than the screen (the admin's tables) out in a
+        layout viewport larger than the screen, which shows one part of it. Playwright's click
+        then aims at the middle of the whole element, which may be off the screen, and checks
+        what lies under the pointer at the wrong spot. There the pointer goes to the middle of
+        the element's part on the screen instead (WebDriver's in-view centre point).
+        """
+        if not self.page.evaluate("window.innerWidth > window.visualViewport.width"):
+            element.click()
+            return
+        expect(element).to_be_enabled()
+        element.scroll_into_view_if_needed()
+        box = element.bounding_box()
+        width, height = self.page.evaluate(
+            "[window.visualViewport.width, window.visualViewport.height]"
         )
+        x = (max(box["x"], 0) + min(box["x"] + box["width"], width)) / 2
+        y = (max(box["y"], 0) + min(box["y"] + box["height"], height)) / 2
+        self.page.mouse.click(x, y)
 
     def click_and_load(self, css: str) -> None:
         self.loaded_after(self.find(css).click)
 
     # Finding
 
-    def find(self, css: str) -> WebElement:
-        return self.driver.find_element(By.CSS_SELECTOR, css)
+    def find(self, css: str) -> Locator:
+        """The first element ``css`` matches, in the page's order."""
+        return self.page.locator(css).first
 
-    def find_all(self, css: str) -> list[WebElement]:
-        return self.driver.find_elements(By.CSS_SELECTOR, css)
+    def find_all(self, css: str) -> list[Locator]:
+        return self.page.locator(css).all()
 
     def attribute(self, css: str, name: str) -> str | None:
         return self.find(css).get_attribute(name)
 
+    def value(self, css: str) -> str:
+        """What the field holds now (typed or sent back by the server)."""
+        return self.find(css).input_value()
+
     @property
-    def focused(self) -> WebElement:
-        return self.driver.switch_to.active_element
+    def focused(self) -> Locator:
+        return self.page.locator(":focus")
 
     def focused_id(self) -> str:
-        return self.focused.get_attribute("id") or ""
+        return self.page.evaluate("document.activeElement.id")
 
     # Keyboard
 
-    def press(self, *keys: str) -> None:
-        """Send keys to whatever has focus, as a keyboard would."""
-        self.focused.send_keys(*keys)
+    def press(self, key: str) -> None:
+        """Press one key (``Tab``, ``Enter``, ``Space``…) on whatever has focus."""
+        self.page.keyboard.press(key)
 
-    def tab_to(self, target: str | WebElement, *, limit: int = 40) -> WebElement:
+    def type(self, text: str) -> None:
+        """Type ``text`` key by key into whatever has focus, as a keyboard would."""
+        self.page.keyboard.type(text)
+
+    def tab_to(self, target: str | Locator, *, limit: int = 40) -> Locator:
         """Press Tab until ``target`` (an element or its id) has focus; each stop must show
         where focus is."""
         element = self.find(f"#{target}") if isinstance(target, str) else target
         for _ in range(limit):
-            self.press(Keys.TAB)
-            if self.focused == element:
+            self.press("Tab")
+            if element.evaluate("(e) => e === document.activeElement"):
                 return element
             assert self.focus_visible(), f"no visible focus on {self.describe_focused()}"
         raise AssertionError(f"Tab never reached {target}")
 
     def describe_focused(self) -> str:
-        return self.driver.execute_script(
-            "const e = document.activeElement;"
+        return self.page.evaluate(
+            "() => { const e = document.activeElement;"
             "return e.tagName + (e.id ? '#' + e.id : '') + ' ' + (e.textContent || '').trim()"
-            ".slice(0, 40)"
+            ".slice(0, 40) }"
         )
 
     def focus_visible(self) -> bool:
         """The focused element draws a focus indicator: an outline or a box shadow."""
-        style = self.driver.execute_script(
-            "const s = getComputedStyle(document.activeElement);"
-            "return [s.outlineStyle, s.outlineWidth, s.boxShadow]"
+        outline_style, outline_width, box_shadow = self.page.evaluate(
+            "() => { const s = getComputedStyle(document.activeElement);"
+            "return [s.outlineStyle, s.outlineWidth, s.boxShadow] }"
         )
-        outline_style, outline_width, box_shadow = style
         has_outline = outline_style != "none" and outline_width not in ("0px", "")
         return has_outline or box_shadow not in ("none", "")
 
@@ -199,75 +208,52 @@ class Browser:
 
     def horizontal_overflow(self) -> int:
         """Pixels the page is wider than the window (0 when nothing scrolls sideways)."""
-        return self.driver.execute_script(
-            "return document.documentElement.scrollWidth - window.innerWidth"
-        )
+        return self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
     def text_lines(self, css: str) -> int:
         """How many lines the element's text takes."""
-        return self.driver.execute_script(
-            "const range = document.createRange();"
-            "range.selectNodeContents(arguments[0]);"
-            "return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size",
-            self.find(css),
+        return self.find(css).evaluate(
+            "(e) => { const range = document.createRange();"
+            "range.selectNodeContents(e);"
+            "return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size }"
         )
 
     def sticking_out(self) -> list[str]:
         """The elements reaching past the window's right edge: what makes a page scroll sideways."""
-        return self.driver.execute_script(
-            "const out = [];"
+        return self.page.evaluate(
+            "() => { const out = [];"
             "for (const e of document.body.querySelectorAll('*')) {"
             "  const r = e.getBoundingClientRect();"
             "  if (r.width && r.right > window.innerWidth + 0.5)"
             "    out.push(e.tagName + (e.id ? '#' + e.id : '') + '.' + e.classList.value"
             "      + ' right=' + Math.round(r.right));"
             "}"
-            "return out.slice(0, 8)"
+            "return out.slice(0, 8) }"
         )
 
-    def in_viewport(self, element: WebElement) -> bool:
-        return self.driver.execute_script(
-            "const r = arguments[0].getBoundingClientRect();"
-            "return r.bottom > 0 && r.top < window.innerHeight",
-            element,
+    def in_viewport(self, element: Locator) -> bool:
+        return element.evaluate(
+            "(e) => { const r = e.getBoundingClientRect();"
+            "return r.bottom > 0 && r.top < window.innerHeight }"
         )
 
     def screenshot(self, name: str) -> None:
         folder = os.environ.get("BROWSER_SCREENSHOTS")
-        if not folder:
-            return
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        # The whole page, not only the window: stretch the viewport to the page's height.
-        height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        width, window_height = SIZES[self.viewport]
-        self.viewport_set(width, max(window_height, height))
-        self.driver.save_screenshot(str(Path(folder) / f"{name}-{self.viewport}.png"))
-        self.viewport_set(width, window_height)
-
-    def viewport_set(self, width: int, height: int) -> None:
-        self.driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {
-                "width": width,
-                "height": height,
-                "deviceScaleFactor": 1,
-                "mobile": self.viewport == "phone",
-            },
-        )
+        if folder:
+            path = Path(folder) / f"{name}-{self.viewport}.png"
+            self.page.screenshot(path=path, full_page=True)
 
     # Forms
 
     def type_into(self, css: str, text: str) -> None:
-        field = self.find(css)
-        field.clear()
-        field.send_keys(text)
+        self.find(css).fill(text)
 
     def check(self, element_id: str) -> None:
         """Tick a radio button or checkbox by its label, as a person would."""
         box = self.find(f"#{element_id}")
-        if not box.is_selected():
+        if not box.is_checked():
             self.find(f"label[for='{element_id}']").click()
-        assert box.is_selected()
+        expect(box).to_be_checked()
 
     def registration_fill(self, person: dict, *, day: int | None = None, sessions=()) -> None:
         """Fill the registration form: ``person`` maps field names to text; ``day`` is an index."""
@@ -279,7 +265,7 @@ class Browser:
             self.check(self.session_input_id(session))
 
     def session_input_id(self, session) -> str:
-        return self.find(f"input[name='sessions'][value='{session.pk}']").get_attribute("id")
+        return self.attribute(f"input[name='sessions'][value='{session.pk}']", "id")
 
     def registration_submit(self) -> None:
         self.click_and_load("#registration-form [type=submit]")
@@ -297,44 +283,30 @@ class Browser:
             if device is not None:
                 code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
                 self.type_into("#id_otp_token", f"{code:0{device.digits}d}")
-            self.loaded_after(lambda: self.press(Keys.ENTER))
+            self.loaded_after(lambda: self.press("Enter"))
         assert self.path == next_path
 
 
-@functools.cache
-def axe_source() -> str:
-    """axe-core as shipped in the pinned ``axe-playwright-python`` wheel (the file, not the API)."""
-    spec = importlib.util.find_spec("axe_playwright_python")
-    assert spec is not None, "axe-playwright-python is missing: pip install -r requirements.txt"
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    return (folder / "axe.min.js").read_text(encoding="utf-8")
+# axe-core as the pinned ``axe-playwright-python`` ships it.
+AXE = Axe()
 
 
-AXE_RUN = """
-const done = arguments[arguments.length - 1];
-axe.run(document, {resultTypes: ["violations"]}).then(
-  (results) => done({
-    version: axe.version,
-    violations: results.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => n.target.join(" ") + ": " + n.failureSummary),
-    })),
-  }),
-  (error) => done({error: String(error)}),
-);
-"""
-
-
-def axe_violations(browser: "Browser") -> list[dict]:
-    """Run axe-core on the page the browser shows; its violations, each with impact and nodes."""
-    driver = browser.driver
-    if not driver.execute_script("return typeof window.axe === 'object'"):
-        driver.execute_script(axe_source())
-    result = driver.execute_async_script(AXE_RUN)
-    assert "error" not in result, result
-    return result["violations"]
+def axe_violations(browser: Browser) -> list[dict]:
+    """Run axe-core on the whole page the browser shows; its violations, each with impact and
+    the nodes at fault."""
+    results = AXE.run(browser.page, options={"resultTypes": ["violations"]})
+    return [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "nodes": [
+                " ".join(map(str, node["target"])) + ": " + node["failureSummary"]
+                for node in violation["nodes"]
+            ],
+        }
+        for violation in results.response["violations"]
+    ]
 
 
 def gettext_in(language: str, message: str) -> str:
@@ -344,15 +316,22 @@ def gettext_in(language: str, message: str) -> str:
 
 
 @pytest.fixture
-def browser(driver, live_server, transactional_db, language, viewport) -> Browser:
+def browser(chromium, live_server, transactional_db, language, viewport):
     width, height = SIZES[viewport]
-    page = Browser(driver, base_url=live_server.url, language=language, viewport=viewport)
-    page.viewport_set(width, height)
-    driver.delete_all_cookies()
-    # The language the visitor chose, as Django's LocaleMiddleware reads it; cookies need a page.
-    driver.get(live_server.url + "/healthz")
-    driver.add_cookie({"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "path": "/"})
-    return page
+    context = chromium.new_context(
+        base_url=live_server.url,
+        viewport={"width": width, "height": height},
+        device_scale_factor=1,
+        is_mobile=viewport == "phone",
+    )
+    context.set_default_timeout(WAIT_MS)
+    context.set_default_navigation_timeout(PAGE_LOAD_MS)
+    # The language the visitor chose, as Django's LocaleMiddleware reads it.
+    context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
+    yield Browser(context.new_page(), language=language, viewport=viewport)
+    context.close()
 
 
 PERSON = {

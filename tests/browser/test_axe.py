@@ -16,7 +16,6 @@ from django.db.backends.utils import CursorWrapper
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
-from selenium.webdriver.common.keys import Keys
 
 from ctpat.enums import CertificationStatus
 from events.changes import registration_cancel
@@ -153,7 +152,7 @@ def _seminar_not_yet_open(browser, seminar, company, register, staff_user):
 def _form_expired(browser, seminar, company, register, staff_user):
     """A form sent without its CSRF cookie (cookies blocked, or kept open across a restart)."""
     browser.get(reverse("events:registration_create", args=[seminar.slug]))
-    browser.driver.delete_cookie(settings.CSRF_COOKIE_NAME)
+    browser.page.context.clear_cookies(name=settings.CSRF_COOKIE_NAME)
     browser.registration_submit()
     assert browser.find_all("main h1")
 
@@ -186,8 +185,8 @@ def _check_in_page(seminar, company, browser, staff_user, *codes):
     path = reverse("events:seminar_check_in", args=[running.slug])
     browser.log_in(username, password, next_path=path)
     for code in codes:
-        browser.find("#id_code").send_keys(code)
-        browser.loaded_after(lambda: browser.press(Keys.ENTER))
+        browser.type_into("#id_code", code)
+        browser.loaded_after(lambda: browser.press("Enter"))
 
 
 def _check_in(browser, seminar, company, register, staff_user):

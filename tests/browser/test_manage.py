@@ -2,7 +2,6 @@
 
 import pytest
 from django.urls import reverse
-from selenium.webdriver.common.keys import Keys
 
 from events.models import Registration
 from tests.browser.conftest import gettext_in
@@ -21,7 +20,7 @@ def test_manage_link_cancel_through_confirm_step(browser, seminar, company, regi
     browser.click_and_load("[data-action='cancel']")
 
     assert browser.path == reverse("events:registration_cancel", args=[registration.manage_token])
-    assert browser.find("h1").text == gettext_in(language, "Cancel your registration?")
+    assert browser.find("h1").inner_text() == gettext_in(language, "Cancel your registration?")
     assert browser.horizontal_overflow() <= 0
     browser.screenshot("cancel-confirm")
     # Looking at the confirm step changes nothing.
@@ -34,7 +33,7 @@ def test_manage_link_cancel_through_confirm_step(browser, seminar, company, regi
     assert browser.attribute("[data-registration-status]", "data-registration-status") == (
         "cancelled"
     )
-    assert browser.find("h1").text == gettext_in(language, "Registration cancelled")
+    assert browser.find("h1").inner_text() == gettext_in(language, "Registration cancelled")
     assert not browser.find_all("[data-action]")
     assert Registration.objects.get(pk=registration.pk).status == "cancelled"
 
@@ -44,7 +43,7 @@ def test_manage_link_keep_it_changes_nothing(browser, seminar, company, register
     browser.get(reverse("events:registration_cancel", args=[registration.manage_token]))
 
     browser.loaded_after(
-        browser.driver.find_element("link text", gettext_in(language, "No, keep it")).click
+        browser.page.get_by_role("link", name=gettext_in(language, "No, keep it"), exact=True).click
     )
 
     assert browser.path == reverse("events:registration_detail", args=[registration.manage_token])
@@ -61,16 +60,16 @@ def test_manage_link_cancel_with_keyboard_only(browser, seminar, company, regist
     browser.get(reverse("events:registration_detail", args=[registration.manage_token]))
 
     browser.tab_to(browser.find("[data-action='cancel']"))
-    browser.loaded_after(lambda: browser.press(Keys.ENTER))
+    browser.loaded_after(lambda: browser.press("Enter"))
     assert browser.path == reverse("events:registration_cancel", args=[registration.manage_token])
     browser.tab_to(browser.find("#cancel-form [type=submit]"))
     assert browser.focus_visible()
-    browser.loaded_after(lambda: browser.press(Keys.SPACE))
+    browser.loaded_after(lambda: browser.press("Space"))
 
     assert Registration.objects.get(pk=registration.pk).status == "cancelled"
     assert browser.attribute("[data-registration-status]", "data-registration-status") == (
         "cancelled"
     )
-    assert browser.find("[data-message-level='success']").text == gettext_in(
+    assert browser.find("[data-message-level='success']").inner_text() == gettext_in(
         language, "Your registration is cancelled. Your seat goes to the next person waiting."
     )

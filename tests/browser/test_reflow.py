@@ -16,9 +16,9 @@ pytestmark = pytest.mark.browser
 
 def _reflows(browser, name: str) -> None:
     browser.screenshot(f"reflow-{name}")
-    assert browser.driver.execute_script(
-        "return document.documentElement.scrollWidth <= window.innerWidth"
-    ), f"{name} scrolls sideways at {browser.viewport}: {browser.sticking_out()}"
+    assert browser.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+        f"{name} scrolls sideways at {browser.viewport}: {browser.sticking_out()}"
+    )
 
 
 @pytest.mark.parametrize("viewport", list(ZOOMED))

@@ -2,7 +2,6 @@
 
 import pytest
 from django.urls import reverse
-from selenium.webdriver.common.keys import Keys
 
 from ctpat.enums import CertificationStatus
 from events.models import Registration
@@ -35,7 +34,7 @@ def test_register_confirmed(browser, seminar, person, language):
     )
     code = browser.attribute("[data-confirmation-code]", "data-confirmation-code")
     assert code == registration.confirmation_code
-    assert browser.find("[data-confirmation-code]").text == code
+    assert browser.find("[data-confirmation-code]").inner_text() == code
     assert browser.attribute("[data-manage-link]", "href").endswith(
         reverse("events:registration_detail", args=[registration.manage_token])
     )
@@ -52,17 +51,17 @@ def test_register_with_keyboard_only(browser, seminar, person):
     """Tab from the top of the page through every field, Space on the day, Enter to send."""
     browser.get(_form_path(seminar))
     for name, value in person.items():
-        field = browser.tab_to(f"id_{name}")
+        browser.tab_to(f"id_{name}")
         assert browser.focus_visible(), f"no visible focus on #id_{name}"
-        field.send_keys(value)
+        browser.type(value)
     day = browser.tab_to("id_workshop_day_0")
     assert browser.focus_visible()
-    browser.press(Keys.SPACE)
-    assert day.is_selected()
+    browser.press("Space")
+    assert day.is_checked()
     submit = browser.find("#registration-form [type=submit]")
     browser.tab_to(submit.get_attribute("id"))
     assert browser.focus_visible()
-    browser.loaded_after(lambda: browser.press(Keys.ENTER))
+    browser.loaded_after(lambda: browser.press("Enter"))
 
     assert browser.attribute("[data-registration-status]", "data-registration-status") == (
         "confirmed"
@@ -83,14 +82,12 @@ def test_register_refused_shows_summary_and_keeps_input(browser, seminar, person
 
     assert not Registration.objects.exists()
     summary = browser.find("#error-summary")
-    assert summary.find_element("css selector", "h2").text == gettext_in(
-        language, "There is a problem"
-    )
+    assert summary.locator("h2").inner_text() == gettext_in(language, "There is a problem")
     # The summary comes before the form, and focus went to it so a screen reader reads it first.
-    assert browser.driver.execute_script(
-        "const s = document.getElementById('error-summary');"
+    assert browser.page.evaluate(
+        "() => { const s = document.getElementById('error-summary');"
         "return s.getBoundingClientRect().top <= document.getElementById('id_first_name')"
-        ".getBoundingClientRect().top"
+        ".getBoundingClientRect().top }"
     )
     assert browser.focused_id() == "error-summary"
     assert browser.in_viewport(summary)
@@ -99,8 +96,8 @@ def test_register_refused_shows_summary_and_keeps_input(browser, seminar, person
     browser.screenshot("registration-refused")
     # What was typed is kept, the day too.
     for name, value in typed.items():
-        assert browser.attribute(f"#id_{name}", "value") == value, name
-    assert browser.find("#id_workshop_day_1").is_selected()
+        assert browser.value(f"#id_{name}") == value, name
+    assert browser.find("#id_workshop_day_1").is_checked()
     # The field in error says so to assistive technology.
     account = browser.find("#id_account_number")
     assert account.get_attribute("aria-invalid") == "true"
@@ -108,11 +105,11 @@ def test_register_refused_shows_summary_and_keeps_input(browser, seminar, person
     link = browser.find("#error-summary li[data-error-field='account_number'] a")
     assert link.get_attribute("href").endswith("#id_account_number")
     link.click()
-    assert browser.driver.execute_script("return location.hash") == "#id_account_number"
+    assert browser.page.evaluate("location.hash") == "#id_account_number"
     assert browser.in_viewport(account)
     # The link puts the cursor in the field; Tab leads on to the next one.
     assert browser.focused_id() == "id_account_number"
-    browser.press(Keys.TAB)
+    browser.press("Tab")
     assert browser.focused_id() == "id_first_name"
 
 
@@ -139,14 +136,14 @@ def test_waitlist_join_when_full(full, offer_text, browser, seminar, register, p
     assert not Registration.objects.filter(email=person["email"]).exists()
     assert browser.focused_id() == "error-summary"
     offer = browser.find("#waitlist-offer")
-    assert gettext_in(language, offer_text) in offer.text
+    assert gettext_in(language, offer_text) in offer.inner_text()
     if full == "day":
-        assert browser.attribute("#id_account_number", "value") == person["account_number"]
-        assert browser.find("#id_workshop_day_0").is_selected()
+        assert browser.value("#id_account_number") == person["account_number"]
+        assert browser.find("#id_workshop_day_0").is_checked()
     else:
         carried = "#registration-form input[type=hidden][name=account_number]"
-        assert browser.attribute(carried, "value") == person["account_number"]
-        assert person["email"] in browser.find(".registration-facts").text
+        assert browser.value(carried) == person["account_number"]
+        assert person["email"] in browser.find(".registration-facts").inner_text()
         # Shown and carried, not asked again: no field to type the name in.
         assert not browser.find_all('#id_first_name:not([type="hidden"])')
     browser.screenshot(f"registration-waitlist-offer-{full}-full")
@@ -180,10 +177,9 @@ def test_waitlist_step_change_details_then_join(browser, seminar, register, pers
 
     assert not browser.find_all("#error-summary")
     for name, value in person.items():
-        assert browser.attribute(f"#id_{name}", "value") == value, name
-    assert browser.find("#id_workshop_day_0").is_selected()
-    browser.find("#id_job_title").clear()
-    browser.find("#id_job_title").send_keys("Compliance lead")
+        assert browser.value(f"#id_{name}") == value, name
+    assert browser.find("#id_workshop_day_0").is_checked()
+    browser.type_into("#id_job_title", "Compliance lead")
     browser.check("id_waitlist")
     browser.registration_submit()
 
@@ -199,28 +195,29 @@ def test_waitlist_join_with_keyboard_only(browser, seminar, register, person, la
     register(seminar, CompanyFactory())
     browser.get(_form_path(seminar))
     for name, value in person.items():
-        browser.tab_to(f"id_{name}").send_keys(value)
+        browser.tab_to(f"id_{name}")
+        browser.type(value)
     browser.tab_to("id_workshop_day_0")
-    browser.press(Keys.SPACE)
+    browser.press("Space")
     browser.tab_to(browser.find("#registration-form [type=submit]"))
-    browser.loaded_after(lambda: browser.press(Keys.ENTER))
+    browser.loaded_after(lambda: browser.press("Enter"))
 
     assert browser.focused_id() == "error-summary"
     assert not Registration.objects.filter(email=person["email"]).exists()
     link = browser.find("#error-summary a[href='#id_waitlist']")
     browser.tab_to(link)
-    browser.press(Keys.ENTER)
+    browser.press("Enter")
     assert browser.focused_id() == "id_waitlist"
     assert browser.focus_visible()
     assert browser.focused.get_attribute("aria-invalid") == "true"
-    browser.press(Keys.SPACE)
-    assert browser.find("#id_waitlist").is_selected()
+    browser.press("Space")
+    assert browser.find("#id_waitlist").is_checked()
     browser.tab_to(browser.find("#registration-form [type=submit]"))
-    browser.loaded_after(lambda: browser.press(Keys.ENTER))
+    browser.loaded_after(lambda: browser.press("Enter"))
 
     registration = Registration.objects.get(email=person["email"])
     assert registration.status == "waitlisted"
     assert browser.attribute("[data-registration-status]", "data-registration-status") == (
         "waitlisted"
     )
-    assert browser.find("h1").text == gettext_in(language, "You are on the wait-list")
+    assert browser.find("h1").inner_text() == gettext_in(language, "You are on the wait-list")

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from selenium.webdriver.common.keys import Keys
+from playwright.sync_api import expect
 
 from ctpat.enums import BusinessType
 from events.models import CheckIn
@@ -33,30 +33,31 @@ def test_check_in_typed_code_then_loud_warning_on_second_scan(
     # The button beside the wide field keeps "Check in" (and its Spanish) on one line.
     assert browser.text_lines("#checkin-submit") == 1
 
-    browser.press("door-0001")
-    browser.loaded_after(lambda: browser.press(Keys.ENTER))
+    browser.type("door-0001")
+    browser.loaded_after(lambda: browser.press("Enter"))
 
     result = browser.find("#checkin-result")
-    headline = result.find_element("css selector", ".checkin__headline")
-    assert headline.get_attribute("textContent") == gettext_in(language, "Checked in")
-    assert registration.full_name in result.text
+    headline = result.locator(".checkin__headline")
+    assert headline.text_content() == gettext_in(language, "Checked in")
+    assert registration.full_name in result.inner_text()
     assert result.get_attribute("role") == "status"
     assert CheckIn.objects.filter(registration=registration).count() == 1
     assert browser.focused_id() == "id_code"
-    assert browser.attribute("#id_code", "value") == ""
+    assert browser.value("#id_code") == ""
     assert browser.horizontal_overflow() <= 0
     browser.screenshot("check-in-admitted")
 
-    browser.press("DOOR0001")
-    browser.loaded_after(lambda: browser.press(Keys.ENTER))
+    browser.type("DOOR0001")
+    browser.loaded_after(lambda: browser.press("Enter"))
 
     refusal = browser.find("#checkin-refusal")
-    headline = refusal.find_element("css selector", ".checkin__headline")
-    assert headline.get_attribute("textContent") == gettext_in(language, "Do not admit")
+    headline = refusal.locator(".checkin__headline")
+    assert headline.text_content() == gettext_in(language, "Do not admit")
     assert refusal.get_attribute("role") == "alert"
     # Loud: white on red, in large type, never to be missed at the door.
-    assert refusal.value_of_css_property("background-color") == "rgba(181, 9, 9, 1)"
-    assert float(refusal.value_of_css_property("font-size").removesuffix("px")) >= 24
+    expect(refusal).to_have_css("background-color", "rgb(181, 9, 9)")
+    font_size = refusal.evaluate("(e) => getComputedStyle(e).fontSize")
+    assert float(font_size.removesuffix("px")) >= 24
     assert not browser.find_all("#checkin-result")
     assert CheckIn.objects.filter(registration=registration).count() == 1
     assert browser.horizontal_overflow() <= 0
@@ -92,28 +93,29 @@ def test_admin_seminar_page_adds_a_session_to_a_day_inline(browser, seminar, sta
     day = seminar.days.order_by("date", "pk").first()
     assert len(browser.find_all("#days-0-sessions-group tbody.djn-item")) == 3
 
-    browser.find("#days-0-sessions-group a.djn-add-handler").click()
+    browser.click(browser.find("#days-0-sessions-group a.djn-add-handler"))
 
     browser.type_into("#id_days-0-sessions-3-topic", "Security training and awareness")
     browser.type_into("#id_days-0-sessions-3-room", "Room 7")
     browser.type_into("#id_days-0-sessions-3-capacity", "40")
     starts = f"{day.date.isoformat()}T15:00"
     for name, value in (("starts_at", starts), ("ends_at", starts.replace("15:", "16:"))):
-        # The browser's own date-and-time field: its typed form depends on the browser's locale.
-        field = browser.find(f"#id_days-0-sessions-3-{name}")
-        browser.driver.execute_script("arguments[0].value = arguments[1]", field, value)
-    browser.click_and_load("form#seminar_form [type=submit][name=_continue]")
+        # The browser's own date-and-time field: Playwright fills it with the ISO value, whatever
+        # form typing it takes in the browser's locale.
+        browser.type_into(f"#id_days-0-sessions-3-{name}", value)
+    save = browser.find("form#seminar_form [type=submit][name=_continue]")
+    browser.loaded_after(lambda: browser.click(save))
 
     assert not browser.find_all(".errornote")
     session = day.sessions.get(topic="Security training and awareness")
     assert (session.room, session.capacity) == ("Room 7", 40)
     assert timezone.localtime(session.starts_at).strftime("%H:%M") == "15:00"
     # At desktop width every column of the sessions' table is in its box, delete checkboxes too.
-    overflow = browser.driver.execute_script(
-        "const group = document.querySelector('#days-0-sessions-group');"
+    overflow = browser.page.evaluate(
+        "() => { const group = document.querySelector('#days-0-sessions-group');"
         "const cells = group.querySelectorAll('tr > *:last-child');"
         "const right = group.getBoundingClientRect().right;"
-        "return Math.max(...[...cells].map(c => c.getBoundingClientRect().right - right));"
+        "return Math.max(...[...cells].map(c => c.getBoundingClientRect().right - right)) }"
     )
     if browser.viewport == "desktop":
         assert overflow <= 0, f"the sessions' table is {overflow:.0f} px wider than its box"
@@ -138,16 +140,17 @@ def test_admin_dashboard_after_totp_login_draws_chart_and_tables(
     browser.log_in(username, password, next_path=path, device=device)
 
     chart = browser.find("svg.chart")
-    assert chart.is_displayed()
-    assert chart.size["width"] > 300
+    assert chart.is_visible()
+    assert chart.bounding_box()["width"] > 300
     bars = browser.find_all("svg.chart rect.chart__bar")
-    counts = [bar.get_attribute("textContent").rsplit(": ", 1)[1] for bar in bars]
+    counts = [bar.text_content().rsplit(": ", 1)[1] for bar in bars]
     assert counts[:4] == ["2", "1", "1", "2"]
     heights = [float(bar.get_attribute("height")) for bar in bars[:4]]
     assert heights[0] == heights[3] == 2 * heights[1] > 0
-    assert not browser.find(".chart-data table").is_displayed()
-    browser.find(".chart-data summary").click()  # the figures behind the chart, on request
-    rows = [row.text.split()[-2:] for row in browser.find_all("tr.over-time-row")]
+    assert not browser.find(".chart-data table").is_visible()
+    # The figures behind the chart, on request.
+    browser.click(browser.find(".chart-data summary"))
+    rows = [row.inner_text().split()[-2:] for row in browser.find_all("tr.over-time-row")]
     assert rows == [["2", "2"], ["1", "3"], ["1", "4"], ["2", "6"]]
     with translation.override(language):
         importer, maker = (
@@ -163,7 +166,7 @@ def test_admin_dashboard_after_totp_login_draws_chart_and_tables(
     ]
     seats = browser.find(".capacity__row--seminar")
     figures = [
-        seats.find_element("css selector", f"[data-figure='{name}']").text
+        seats.locator(f"[data-figure='{name}']").inner_text()
         for name in ("confirmed", "remaining", "waitlisted", "capacity")
     ]
     assert figures == ["4", "1196", "1", "1200"]
@@ -174,7 +177,7 @@ def test_admin_dashboard_after_totp_login_draws_chart_and_tables(
 def _table(browser, heading_id: str) -> list[list[str]]:
     """Each row of the shares table under ``heading_id``: label, count, percent."""
     rows = browser.find_all(f"table[aria-labelledby='{heading_id}'] tbody tr")
-    return [[cell.text for cell in row.find_elements("css selector", "th, td.num")] for row in rows]
+    return [row.locator("th, td.num").all_inner_texts() for row in rows]
 
 
 def _percent(value: int, language: str) -> str:
