@@ -9,7 +9,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
+from django.template.defaultfilters import time as time_format
+from django.utils.formats import number_format
 from django.utils.html import escape, format_html
+from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +26,7 @@ from events.models import (
     SeminarQuestion,
     WorkshopDay,
 )
+from events.templatetags.events_i18n import weekday_date
 
 # The crispy field template of radio buttons and checkboxes: a fieldset around their options.
 CHOICE_GROUP_TEMPLATE = "includes/_field_choices.html"
@@ -82,8 +86,9 @@ class ChoiceRadios(ChoiceGroup, forms.RadioSelect):
 
 
 class ProgramChoices(ChoiceGroup):
-    """The options of workshop days or sessions: each carries its day or session (``choice``)
-    and its day's id (``data-day``, for the script that dims the sessions of other days).
+    """The options of workshop days or sessions: each carries its day or session (``choice``),
+    what to say of it (``detail``, ``seats``) and its day's id (``data-day``, for the script
+    that dims the sessions of other days).
 
     ``held`` are the ids a registrant holds a seat in already (the change form says so), and
     ``waitlist`` whether a full one offers the wait-list.
@@ -91,25 +96,52 @@ class ProgramChoices(ChoiceGroup):
 
     held: frozenset[int] = frozenset()
     waitlist = True
+    option_template_name = "events/widgets/program_choice.html"
+    title_field: str
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         choice = value.instance
         option["choice"] = choice
-        option["held"] = choice.pk in self.held
-        option["waitlist"] = self.waitlist
+        option["title_field"] = self.title_field
+        option["detail"] = self.detail(choice)
+        option["seats"], option["full"] = self.seats(choice)
         option["attrs"]["data-day"] = getattr(choice, "day_id", choice.pk)
         return option
 
+    def detail(self, choice) -> str:
+        raise NotImplementedError
+
+    def seats(self, choice) -> tuple[str, bool]:
+        """What the option says of its seats, and whether it says they are all taken."""
+        if choice.pk in self.held:
+            return _t("your seat now"), False
+        if choice.remaining <= 0:
+            return (_t("full — wait-list only") if self.waitlist else _t("full")), True
+        return _t("%(remaining)s of %(capacity)s seats left") % {
+            "remaining": number_format(choice.remaining, force_grouping=True),
+            "capacity": number_format(choice.capacity, force_grouping=True),
+        }, False
+
 
 class DayRadios(ProgramChoices, forms.RadioSelect):
-    option_template_name = "events/widgets/day_choice.html"
+    title_field = "label"
+
+    def detail(self, day: WorkshopDay) -> str:
+        return weekday_date(day.date, "MONTH_DAY_FORMAT")
 
 
 class SessionCheckboxes(ProgramChoices, forms.CheckboxSelectMultiple):
-    option_template_name = "events/widgets/session_choice.html"
+    title_field = "topic"
     # Sessions have no wait-list of their own: only the seminar and its days do.
     waitlist = False
+
+    def detail(self, session: BreakoutSession) -> str:
+        return _t("%(start)s–%(end)s, %(room)s") % {
+            "start": time_format(localtime(session.starts_at), "TIME_FORMAT"),
+            "end": time_format(localtime(session.ends_at), "TIME_FORMAT"),
+            "room": session.room,
+        }
 
 
 class ProgramChoiceIterator(forms.models.ModelChoiceIterator):

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -55,18 +57,38 @@ def seminar_get_published(*, slug: str, program: bool = False) -> Seminar:
     return get_object_or_404(queryset, slug=slug)
 
 
-def seminar_program(*, seminar: Seminar) -> QuerySet[WorkshopDay]:
-    """The seminar's days with their sessions: read when first iterated (a page may take them
-    from its cached fragment instead)."""
-    return seminar_program_days().filter(seminar=seminar)
-
-
 def seminar_get_for_form(*, slug: str) -> Seminar:
     """The published seminar with its program and questions, as the registration form needs
     them (four queries)."""
     seminar = seminar_get_published(slug=slug, program=True)
     prefetch_related_objects([seminar], "questions")
     return seminar
+
+
+def _kept(key: str, read):
+    """What ``read()`` returns, kept in the cache as long as the public pages' counts."""
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return value
+
+
+def seminar_get_for_page(*, slug: str) -> Seminar:
+    """The published seminar for a page that shows it (a GET), read at most
+    ``PUBLIC_PAGE_CACHE_SECONDS`` ago, like the counts the page shows. Never for a POST."""
+    return _kept(f"seminar-page:{slug}", lambda: seminar_get_published(slug=slug))
+
+
+def seminar_get_for_form_page(*, slug: str) -> Seminar:
+    """``seminar_get_for_form`` for the page that shows the blank form (a GET), kept like
+    ``seminar_get_for_page``. A POST is checked against ``seminar_get_for_form``, read then."""
+    return _kept(f"seminar-form:{slug}", lambda: seminar_get_for_form(slug=slug))
+
+
+def seminar_program(*, seminar: Seminar) -> list[WorkshopDay]:
+    """The seminar's days, each with its sessions (two queries)."""
+    return list(seminar_program_days().filter(seminar=seminar))
 
 
 def seminar_program_load(*, seminar: Seminar) -> Seminar:

@@ -5,10 +5,13 @@ The registration's own page, behind its private link, is in ``events.views_manag
 Views stay thin: reads come from ``events.selectors``, every rule from ``events.services``.
 """
 
+import functools
+import json
+
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -43,14 +46,8 @@ def _registration_state(seminar: Seminar) -> str:
 
 
 def _page_context(seminar: Seminar, **context) -> dict:
-    """What every page about one seminar shows: the seminar, its state, and how long the
-    fragments that hold only public counts are kept in the cache."""
-    return {
-        "seminar": seminar,
-        "state": _registration_state(seminar),
-        "cache_seconds": settings.PUBLIC_PAGE_CACHE_SECONDS,
-        **context,
-    }
+    """What every page about one seminar shows: the seminar and its state."""
+    return {"seminar": seminar, "state": _registration_state(seminar), **context}
 
 
 @require_GET
@@ -63,34 +60,50 @@ def seminar_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def seminar_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    seminar = selectors.seminar_get_published(slug=slug)
-    # The program is read only when its cached fragment has expired.
-    days = selectors.seminar_program(seminar=seminar)
-    return render(request, "events/seminar_detail.html", _page_context(seminar, days=days))
+    seminar = selectors.seminar_get_for_page(slug=slug)
+    # A callable: the template reads the program only when the page's cached fragment expired.
+    program = functools.partial(selectors.seminar_program, seminar=seminar)
+    return render(request, "events/seminar_detail.html", _page_context(seminar, program=program))
 
 
 @require_GET
 @never_cache
 def seminar_availability(request: HttpRequest, slug: str) -> HttpResponse:
-    """Counts only, the same for everyone: kept in the cache as long as the public pages'."""
+    """Counts only, the same for everyone: the document is kept in the cache, encoded, as long
+    as the public pages' counts."""
     key = f"availability:{slug}"
     document = cache.get(key)
     if document is None:
         seminar = selectors.seminar_get_published(slug=slug, program=True)
-        document = selectors.seminar_availability(seminar=seminar)
+        document = json.dumps(selectors.seminar_availability(seminar=seminar)).encode()
         cache.set(key, document, settings.PUBLIC_PAGE_CACHE_SECONDS)
-    return JsonResponse(document)
+    return HttpResponse(document, content_type="application/json")
 
 
 def _waitlist_offered(seminar: Seminar, state: str) -> bool:
     return state == "full" or any(day.remaining <= 0 for day in seminar.days.all())
 
 
+def _waitlist_step_carried(form: RegistrationForm) -> list[tuple[str, str]]:
+    """The seminar filled while this person filled in the form: nothing they typed needs fixing
+    and no other day has a seat, so a short step offers the wait-list, carrying every value they
+    sent but the box it asks anew and the honeypot (empty, or refused before any rule)."""
+    return [
+        (name, value)
+        for name in form.fields
+        if name not in ("waitlist", "subject")
+        for value in form.data.getlist(name)
+    ]
+
+
 @require_http_methods(["GET", "POST"])
 @rate_limited("registration")  # its own write, before the form and any seat work
 def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
-    # Read for this request, never from a cache: the form is checked against it.
-    seminar = selectors.seminar_get_for_form(slug=slug)
+    if request.method == "GET":
+        seminar = selectors.seminar_get_for_form_page(slug=slug)
+    else:
+        # Read for this request, never from the cache: the form is checked against it.
+        seminar = selectors.seminar_get_for_form(slug=slug)
     context = _page_context(seminar)
     if context["state"] in ("not_yet_open", "closed"):
         # Nothing to fill in; a POST here is stale or scripted and is refused without a write.
@@ -129,9 +142,8 @@ def registration_create(request: HttpRequest, slug: str) -> HttpResponse:
                 refusal_add(form, exc, default_field="waitlist")
             else:
                 refusal_add(form, exc)
-            # The seminar filled while this person filled in the form: nothing they typed needs
-            # fixing and no other day has a seat, so a short step offers the wait-list.
-            context["waitlist_step"] = isinstance(exc, SeminarFull)
+            if isinstance(exc, SeminarFull):
+                context.update(waitlist_step=True, carried=_waitlist_step_carried(form))
         else:
             return redirect("events:registration_detail", token=registration.manage_token)
     return render(
