@@ -248,7 +248,8 @@ class ProgramForm(forms.Form):
     def __init__(self, *args, seminar: Seminar, **kwargs):
         super().__init__(*args, **kwargs)
         self.seminar = seminar
-        # The program decides which fields there are (loaded with the seminar: no query).
+        # The program decides which fields there are (the days and their count of sessions,
+        # loaded with the seminar by ``selectors``: no query).
         days = list(seminar.days.all())
         if days:
             self.fields["workshop_day"].queryset = WorkshopDay.objects.filter(
@@ -256,7 +257,7 @@ class ProgramForm(forms.Form):
             ).order_by("date", "pk")
         else:
             del self.fields["workshop_day"]
-        if any(day.sessions.all() for day in days):
+        if any(day.session_count for day in days):
             self.fields["sessions"].queryset = (
                 BreakoutSession.objects.filter(day__seminar=seminar)
                 .select_related("day")

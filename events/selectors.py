@@ -5,7 +5,7 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -38,13 +38,17 @@ def seminar_list_for_check_in(*, today=None) -> list[tuple[Seminar, bool]]:
     return sorted(seminars, key=lambda pair: not pair[1])
 
 
-def _program_prefetch() -> Prefetch:
-    return Prefetch("days", queryset=seminar_program_days())
+def _program_prefetch(*, sessions: bool = True) -> Prefetch:
+    return Prefetch("days", queryset=seminar_program_days(sessions=sessions))
 
 
-def seminar_program_days() -> QuerySet[WorkshopDay]:
-    """Workshop days in order, each with its sessions in order."""
-    return WorkshopDay.objects.order_by("date", "id").prefetch_related(
+def seminar_program_days(*, sessions: bool = True) -> QuerySet[WorkshopDay]:
+    """Workshop days in order, each with how many sessions it has (``session_count``) and, with
+    ``sessions``, the sessions themselves in order."""
+    days = WorkshopDay.objects.order_by("date", "id").annotate(session_count=Count("sessions"))
+    if not sessions:
+        return days
+    return days.prefetch_related(
         Prefetch("sessions", queryset=BreakoutSession.objects.order_by("starts_at", "topic", "id"))
     )
 
@@ -58,11 +62,13 @@ def seminar_get_published(*, slug: str, program: bool = False) -> Seminar:
 
 
 def seminar_get_for_form(*, slug: str) -> Seminar:
-    """The published seminar with its program and questions, as the registration form needs
-    them (four queries)."""
-    seminar = seminar_get_published(slug=slug, program=True)
-    prefetch_related_objects([seminar], "questions")
-    return seminar
+    """The published seminar with its days (each with its count of sessions) and questions, as
+    the registration form needs them (three queries). The form reads the day and sessions that
+    were chosen itself."""
+    queryset = Seminar.objects.filter(is_published=True).prefetch_related(
+        _program_prefetch(sessions=False), "questions"
+    )
+    return get_object_or_404(queryset, slug=slug)
 
 
 def _kept(key: str, read):

@@ -1,8 +1,8 @@
 """The queries of every public request of the rush, fixed: a new one is a decision, not an accident.
 
-A registration POST reads the seminar, its days, sessions and questions, the chosen day (and
-sessions) as the form's fields check them, and the company with whether it holds its limit
-already; then, in one transaction, it inserts the registration and its
+A registration POST reads the seminar, its days (with their count of sessions) and questions,
+the chosen day (and sessions) as the form's fields check them, and the company with whether it
+holds its limit already; then, in one transaction, it inserts the registration and its
 picks, locks the seminar's row, takes the seats (day, sessions, the company's allocation, the
 seminar) and writes its outbox messages. E-mail goes out later, from the worker
 (``send_outbox --loop``). The same statements run on SQLite and PostgreSQL.
@@ -21,9 +21,12 @@ from tests.factories import CompanyFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
 
-# seminar, days, sessions, questions, the chosen day (the form's field), the company with
-# whether it holds its limit; chosen sessions add one more (the form's field)
-READS = 6
+# seminar, days, questions, the chosen day (the form's field), the company with whether it holds
+# its limit
+READS = 5
+# Chosen sessions add two: the form's field reads them, the service the day's program to check
+# them against.
+SESSION_READS = 2
 # A form shown again reads the choices it offers: the days, and the sessions by day.
 FORM_AGAIN = 2
 
@@ -71,7 +74,7 @@ def test_query_count_registration_confirmed_with_sessions(
     data = person(seminar, company, 1, sessions=[str(first.pk), str(later.pk)])
 
     # One INSERT for both picks, one UPDATE for both sessions' seats.
-    with django_assert_num_queries(READS + 1 + confirmed_writes(sessions=True)):
+    with django_assert_num_queries(READS + SESSION_READS + confirmed_writes(sessions=True)):
         response = client.post(register_url(seminar), data)
 
     assert response.status_code == 302
@@ -144,9 +147,9 @@ def test_query_count_registration_refused_duplicate_email(
 
 
 def test_query_count_registration_form(client, seminar, django_assert_num_queries):
-    # seminar, days, sessions, questions, then the form's choices (the cache is off in tests by
-    # default; tests/events/test_caching.py has them kept)
-    with django_assert_num_queries(4 + FORM_AGAIN):
+    # seminar, days, questions, then the form's choices (the cache is off in tests by default;
+    # tests/events/test_caching.py has them kept)
+    with django_assert_num_queries(3 + FORM_AGAIN):
         response = client.get(register_url(seminar))
 
     assert response.status_code == 200

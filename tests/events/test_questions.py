@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from events import selectors
 from events.enums import QuestionKind, RegistrationStatus
 from events.exceptions import InvalidAnswer
 from events.forms import RegistrationForm
@@ -157,7 +158,7 @@ def test_form_page_without_questions_has_no_questions_fieldset(client, seminar):
 
 def test_form_asks_the_questions_in_spanish(seminar, questions):
     with translation.override("es"):
-        form = RegistrationForm(seminar=seminar)
+        form = RegistrationForm(seminar=selectors.seminar_get_for_form(slug=seminar.slug))
     access, diet, lunch = (form.fields[f"question_{q.pk}"] for q in questions.values())
     assert access.label == "¿Necesita algún ajuste de accesibilidad?"
     assert diet.label == "Restricción alimentaria"
