@@ -345,18 +345,21 @@ def test_registration_logs_no_personal_data(client, seminar, caplog):
         assert private.lower() not in caplog.text.lower()
 
 
-def test_log_filter_hides_private_link_token():
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/registrations/abcDEF123/cancel/", "/registrations/[private]/cancel/"),
+        ("/company/abc-DEF_123/", "/company/[private]/"),
+        ("/registrations/abcDEF123", "/registrations/[private]"),
+    ],
+    ids=["registrant", "company", "no-trailing-slash"],
+)
+def test_log_filter_hides_private_link_token(path, logged):
     record = logging.LogRecord(
-        "django.request",
-        logging.WARNING,
-        __file__,
-        1,
-        "Not Found: %s",
-        ("/registrations/abcDEF123/cancel/",),
-        None,
+        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", (path,), None
     )
     assert RedactPrivateLinks().filter(record) is True
-    assert record.getMessage() == "Not Found: /registrations/[private]/cancel/"
+    assert record.getMessage() == f"Not Found: {logged}"
 
 
 def test_favicon_served_before_django_without_a_csrf_cookie(client):
