@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from ctpat.emailaddress import validate_deliverable_email
 from ctpat.services import normalize_account_number
 from events.enums import QuestionKind, YesNo
 from events.models import (
@@ -65,6 +66,8 @@ class TextField(ControlCharactersMixin, forms.CharField):
 
 
 class SafeEmailField(ControlCharactersMixin, forms.EmailField):
+    default_validators = [*forms.EmailField.default_validators, validate_deliverable_email]
+
     def run_validators(self, value):
         # A control character makes the address invalid too; say the more useful thing only.
         if value and _CONTROL_CHARACTERS.search(value):

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ctpat.emailaddress import email_normalized
 from ctpat.enums import BusinessType
 from ctpat.exceptions import DomainError
 from events import changes
@@ -100,7 +101,7 @@ class RegistrationForm(forms.ModelForm):
         if registration.status in ACTIVE_STATUSES and (
             Registration.objects.filter(
                 seminar_id=registration.seminar_id,
-                email__iexact=email,
+                email_normalized=email_normalized(email),
                 status__in=ACTIVE_STATUSES,
             )
             .exclude(pk=registration.pk)

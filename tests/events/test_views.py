@@ -383,6 +383,34 @@ def test_register_duplicate_email_other_case_shows_error_at_email(
     assert Registration.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "We cannot deliver e-mail to this address"), ("es", "No podemos entregar")],
+)
+@pytest.mark.parametrize(
+    "email",
+    ["\u212aate@partner.example", "m\u0131xed.case@partner.example"],
+    ids=["kelvin-sign", "dotless-i"],
+)
+def test_register_look_alike_email_refused_as_undeliverable(
+    client, seminar, company, email, language, message
+):
+    data = form_data(seminar, company, email=email)
+    response = client.post(register_url(seminar), data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 422
+    assert field_errors(response, "email")[0].startswith(message)
+    assert not Registration.objects.exists()
+
+
+def test_register_same_address_with_unicode_domain_refused(client, seminar, company, register):
+    register(seminar, CompanyFactory(), email="maria@bücher.example")
+    data = form_data(seminar, company, email="Maria@XN--BCHER-KVA.example")
+    response = client.post(register_url(seminar), data)
+    assert response.status_code == 422
+    assert "already registered" in field_errors(response, "email")[0]
+    assert Registration.objects.get().email == "maria@bücher.example"
+
+
 def test_register_overlapping_sessions_shows_error_at_sessions(client, seminar, company):
     day = seminar.days.order_by("date").first()
     first, second = day.sessions.order_by("starts_at", "topic")[:2]
