@@ -30,3 +30,21 @@ class RedactPrivateLinks(logging.Filter):
             record.args = None
         return True
 
+
+# Longest message kept of a refused request: its text quotes what the client sent (a Host header
+# may be 8 KB long).
+SECURITY_MESSAGE_MAX_LENGTH = 300
+
+
+class SecurityEventOneLine(logging.Filter):
+    """A request Django refuses as suspicious (``django.security.*``: a disallowed Host, an
+    oversized body, too many fields) as one line, without the traceback: anyone can send them,
+    unauthenticated and by the thousand, and the traceback says nothing the line does not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("django.security."):
+            message = " ".join(record.getMessage().split())
+            record.msg = message[:SECURITY_MESSAGE_MAX_LENGTH]
+            record.args = None
+            record.exc_info = record.exc_text = record.stack_info = None
+        return True

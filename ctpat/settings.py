@@ -219,12 +219,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"private_links": {"()": "ctpat.logfilters.RedactPrivateLinks"}},
+    "filters": {
+        "private_links": {"()": "ctpat.logfilters.RedactPrivateLinks"},
+        "security_one_line": {"()": "ctpat.logfilters.SecurityEventOneLine"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["private_links"],
+            "filters": ["private_links", "security_one_line"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
