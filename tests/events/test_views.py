@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from ctpat.enums import CertificationStatus
 from events.enums import QuestionKind, RegistrationStatus
@@ -152,6 +152,19 @@ def test_form_page_lists_days_and_sessions_with_seats(client, seminar):
 
 
 # --- Registration through HTTP -----------------------------------------------------------------
+
+
+def _lead(response) -> str:
+    return unescape(re.search(r'<p class="lead">(.*?)</p>', response.content.decode()).group(1))
+
+
+def test_form_page_subtitle_gives_the_seminars_dates_and_its_city_once(client, seminar):
+    starts, ends = timezone.localtime(seminar.starts_at), timezone.localtime(seminar.ends_at)
+    dates = " – ".join(formats.date_format(d, "DATE_FORMAT") for d in (starts, ends))
+    assert _lead(client.get(register_url(seminar))) == f"{seminar.title} · {dates} · San Diego"
+
+    Seminar.objects.filter(pk=seminar.pk).update(title="CTPAT Seminar — San Diego")
+    assert _lead(client.get(register_url(seminar))) == f"CTPAT Seminar — San Diego · {dates}"
 
 
 def test_register_valid_redirects_to_confirmation_page(client, seminar, company):
