@@ -114,6 +114,10 @@ class StaffAdminSite(AdminSite):
     ``admin:`` URL name stay as they were.
     """
 
+    site_header = _("CTPAT Seminars — CBP staff")
+    site_title = _("CTPAT Seminars staff")
+    index_title = _("Seminars, partners and staff accounts")
+
     @property
     def login_form(self):
         return _OTP_LOGIN_FORM() if settings.STAFF_OTP_REQUIRED else AdminAuthenticationForm

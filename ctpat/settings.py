@@ -68,8 +68,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "axes",
+    "ctpat.apps.TOTPConfig",  # django_otp.plugins.otp_totp, named for staff
+    "ctpat.apps.AxesConfig",  # axes, named for staff
     "ctpat",
     "events",
 ]
