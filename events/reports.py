@@ -28,7 +28,7 @@ BAR_SCALE = 1000
 MAX_HOURLY_BUCKETS = 7 * 24
 CHART_WIDTH, CHART_HEIGHT = 720, 240
 CHART_LEFT, CHART_BOTTOM, CHART_TOP = 44, 34, 26
-# Past the last bar's centre, room for half the longest x label ("Nov 30, 00:00" in 11 px type),
+# Past the last bar's center, room for half the longest x label ("Nov 30, 00:00" in 11 px type),
 # which the SVG's edge would cut off otherwise.
 CHART_RIGHT = 48
 
