@@ -23,6 +23,7 @@ def test_admin_seminar_change_page_and_dashboard_fit_a_phone(
     browser.screenshot("admin-seminar")
 
     browser.get(reverse("admin:events_seminar_dashboard", args=[seminar.pk]))
+    assert browser.find("#capacity-heading").is_visible()
     assert _scroll_width(browser) <= 375, browser.sticking_out()
     browser.screenshot("admin-dashboard")
 
