@@ -6,8 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+comma := ,
+empty :=
+space := $(empty) $(empty)
+# HOST, localhost and 127.0.0.1, each once ($(sort) drops duplicates).
+DEMO_HOSTS := $(subst $(space),$(comma),$(sort $(HOST) localhost 127.0.0.1))
 DEMO_ENV = DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" SITE_URL=http://$(HOST):$(PORT) \
-	ALLOWED_HOSTS=$(HOST),localhost,127.0.0.1
+	ALLOWED_HOSTS=$(DEMO_HOSTS)
 
 .PHONY: demo demo-code test lint install clean
 
@@ -38,8 +43,8 @@ demo: install var/secret_key
 	@echo "  E-mails are printed below (console backend). Stop with Ctrl-C."
 	@echo
 	$(DEMO_ENV) EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend OUTBOX_DELIVER_ON_COMMIT=1 \
-		$(BIN)/gunicorn ctpat.wsgi:application --bind $(HOST):$(PORT) --workers 2 \
-		--access-logfile - --log-level warning
+		$(BIN)/gunicorn ctpat.wsgi:application -c ctpat/gunicorn.conf.py --bind $(HOST):$(PORT) \
+		--workers 2 --log-level warning
 
 # The demo admin's current two-factor code, for a local demo without an authenticator app.
 demo-code: install var/secret_key

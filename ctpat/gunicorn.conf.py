@@ -17,6 +17,7 @@ Everything host-specific comes from the environment; command-line flags (``--bin
 - ``GUNICORN_TIMEOUT``: seconds before a stuck worker is killed and replaced (default 30).
 - ``GUNICORN_CONTROL_SOCKET``: path of gunicorn's control socket (off unless set).
 - ``GUNICORN_ACCESS_LOG``: ``-`` for stdout (default), a file path, or empty to switch it off.
+  Private links' tokens never reach it (``ctpat.accesslog``).
 
 Each worker thread holds its own database connection (``CONN_MAX_AGE``): workers times threads
 times app servers must stay below PostgreSQL's ``max_connections`` (or put PgBouncer in front).
@@ -60,10 +61,12 @@ limit_request_field_size = 8190
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
 
-# The access log carries the path only, never the query string (it could hold a private link's
-# token or personal data), and no cookies or other headers.
+# The access log carries the path only, never the query string (it could hold personal data),
+# and no cookies or other headers; the logger replaces the token of a private link
+# (/registrations/<token>/, /company/<token>/) in every value a format can name, the Referer too.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+logger_class = "ctpat.accesslog.AccessLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The client address comes from the trusted proxy only (set FORWARDED_ALLOW_IPS to its address).

@@ -29,6 +29,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
+from ctpat.emailaddress import email_normalized
 from ctpat.models import RateLimitHit
 from ctpat.security import client_ip
 
@@ -132,16 +133,20 @@ def axes_lockout_response(request: HttpRequest, original_response=None, credenti
 
 
 def _registration_keys(request: HttpRequest, **kwargs) -> list[Key]:
+    """An account number and an e-mail address count per client: a stranger's posts naming
+    them cannot lock the company or the person out, while one client still cannot try either in
+    bulk (the same one again and again: its own counter; many: the client's own limit)."""
     if request.method != "POST":
         return []
     from ctpat.services import normalize_account_number
 
     account = normalize_account_number(request.POST.get("account_number", "")[:_VALUE_MAX_LENGTH])
-    email = request.POST.get("email", "")[:_VALUE_MAX_LENGTH].strip().lower()
+    email = email_normalized(request.POST.get("email", "")[:_VALUE_MAX_LENGTH])
+    ip = client_ip(request)
     return [
-        ("register-account", account),
-        ("register-email", email),
-        ("register-ip", client_ip(request)),
+        ("register-account", account and f"{ip}\0{account}"),
+        ("register-email", email and f"{ip}\0{email}"),
+        ("register-ip", ip),
     ]
 
 

@@ -10,10 +10,13 @@
 import functools
 import ipaddress
 
+from django import forms
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -46,11 +49,53 @@ def staff_otp_verified(request: HttpRequest) -> bool:
 
 
 def otp_login_form():
-    """django-otp's admin login form; with a single device there is nothing to choose."""
-    from django_otp import devices_for_user
+    """django-otp's admin login form, with one answer for every failed sign-in.
+
+    A wrong password, a missing or wrong code, a throttled device: each gets the same message
+    and the same page (no device list, the password not shown again), so the page never tells
+    that the password was right; and a failed code counts towards the django-axes lock-out as a
+    wrong password does. With one device there is nothing to choose; with several, the code
+    picks the device it comes from.
+    """
+    from django_otp import devices_for_user, match_token
     from django_otp.admin import OTPAdminAuthenticationForm
 
     class StaffOTPLoginForm(OTPAdminAuthenticationForm):
+        error_messages = {
+            **OTPAdminAuthenticationForm.error_messages,
+            "invalid_login": _(
+                "Please enter the correct username, password and two-factor code of a staff "
+                "account. The username and password may be case-sensitive."
+            ),
+        }
+        otp_token = forms.CharField(
+            label=_("Two-factor code"),
+            required=False,
+            help_text=_("The six digits your authenticator app shows now."),
+            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        )
+
+        def clean_otp(self, user) -> None:
+            if user is None:
+                return
+            try:
+                token = self.cleaned_data.get("otp_token")
+                devices = list(devices_for_user(user, confirmed=True))
+                if len(devices) > 1 and token and not self.cleaned_data.get("otp_device"):
+                    user.otp_device = match_token(user, token)
+                    if user.otp_device is None:
+                        raise forms.ValidationError("", code="invalid_token")
+                else:
+                    super().clean_otp(user)
+            except forms.ValidationError:
+                user_login_failed.send(
+                    sender=type(self),
+                    credentials={"username": self.cleaned_data.get("username")},
+                    request=self.request,
+                )
+                self.fields["password"].widget.render_value = False
+                raise self.get_invalid_login_error() from None
+
         def _chosen_device(self, user):
             device = super()._chosen_device(user)
             if device is None:
@@ -69,13 +114,17 @@ class StaffAdminSite(AdminSite):
     ``admin:`` URL name stay as they were.
     """
 
+    site_header = _("CTPAT Seminars — CBP staff")
+    site_title = _("CTPAT Seminars staff")
+    index_title = _("Seminars, partners and staff accounts")
+
     @property
     def login_form(self):
         return _OTP_LOGIN_FORM() if settings.STAFF_OTP_REQUIRED else AdminAuthenticationForm
 
     @property
     def login_template(self):
-        return "otp/admin111/login.html" if settings.STAFF_OTP_REQUIRED else None
+        return "admin/login_two_factor.html" if settings.STAFF_OTP_REQUIRED else None
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and staff_otp_verified(request)

@@ -68,8 +68,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "axes",
+    "ctpat.apps.TOTPConfig",  # django_otp.plugins.otp_totp, named for staff
+    "ctpat.apps.AxesConfig",  # axes, named for staff
     "ctpat",
     "events",
 ]
@@ -219,12 +219,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"private_links": {"()": "ctpat.logfilters.RedactPrivateLinks"}},
+    "filters": {
+        "private_links": {"()": "ctpat.logfilters.RedactPrivateLinks"},
+        "security_one_line": {"()": "ctpat.logfilters.SecurityEventOneLine"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["private_links"],
+            "filters": ["private_links", "security_one_line"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},

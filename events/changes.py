@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _t
 
+from ctpat.emailaddress import email_normalized
 from ctpat.exceptions import CompanyNotEligible
 from events import seats
 from events.enums import ACTIVE_STATUSES, EmailKind, RegistrationAction, RegistrationStatus
@@ -198,7 +199,7 @@ def registration_substitute(
     """
     now = now or timezone.now()
     email = email.strip()
-    if email.lower() == registration.email.lower():
+    if email_normalized(email) == registration.email_normalized:
         raise AlreadyRegistered(_t("Enter your colleague's e-mail address, not yours."))
     with _one_active_registration_per_email(email), transaction.atomic(durable=True):
         # The colleague's row first, as a registration writes its own: it locks nothing anyone
@@ -223,7 +224,7 @@ def registration_substitute(
             confirmed_at=registration.confirmed_at,
         )
         old = _lock_changeable(registration, actor=actor, now=now)
-        if email.lower() == old.email.lower():
+        if email_normalized(email) == old.email_normalized:
             raise AlreadyRegistered(_t("Enter your colleague's e-mail address, not yours."))
         if not old.company.is_eligible(on=timezone.localdate(now)):
             raise CompanyNotEligible(

@@ -9,14 +9,13 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
-from django.template.defaultfilters import time as time_format
 from django.utils.formats import number_format
 from django.utils.html import escape, format_html
-from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from ctpat.emailaddress import validate_deliverable_email
 from ctpat.services import normalize_account_number
 from events.enums import QuestionKind, YesNo
 from events.models import (
@@ -26,7 +25,7 @@ from events.models import (
     SeminarQuestion,
     WorkshopDay,
 )
-from events.templatetags.events_i18n import weekday_date
+from events.templatetags.events_i18n import time_range, weekday_date
 
 # The crispy field template of radio buttons and checkboxes: a fieldset around their options.
 CHOICE_GROUP_TEMPLATE = "includes/_field_choices.html"
@@ -65,6 +64,8 @@ class TextField(ControlCharactersMixin, forms.CharField):
 
 
 class SafeEmailField(ControlCharactersMixin, forms.EmailField):
+    default_validators = [*forms.EmailField.default_validators, validate_deliverable_email]
+
     def run_validators(self, value):
         # A control character makes the address invalid too; say the more useful thing only.
         if value and _CONTROL_CHARACTERS.search(value):
@@ -137,11 +138,7 @@ class SessionCheckboxes(ProgramChoices, forms.CheckboxSelectMultiple):
     waitlist = False
 
     def detail(self, session: BreakoutSession) -> str:
-        return _t("%(start)s–%(end)s, %(room)s") % {
-            "start": time_format(localtime(session.starts_at), "TIME_FORMAT"),
-            "end": time_format(localtime(session.ends_at), "TIME_FORMAT"),
-            "room": session.room,
-        }
+        return format_html("{}, {}", time_range(session.starts_at, session.ends_at), session.room)
 
 
 class ProgramChoiceIterator(forms.models.ModelChoiceIterator):
@@ -401,7 +398,7 @@ class RegistrationForm(PersonForm, ProgramForm):
             else Field(q.field_name)
             for q in self.questions
         ]
-        return Fieldset(_t("Questions from the organisers"), *fields)
+        return Fieldset(_t("Questions from the organizers"), *fields)
 
     def _waitlist_offer(self) -> Div:
         text = (

@@ -9,13 +9,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ctpat.emailaddress import email_normalized, validate_deliverable_email
 from ctpat.models import Company
 from events.enums import (
     ACTIVE_STATUSES,
@@ -297,7 +297,9 @@ class Registration(models.Model):
     )
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
-    email = models.EmailField(_("e-mail"))
+    # As the person typed it: shown and written to. R6 compares ``email_normalized``.
+    email = models.EmailField(_("e-mail"), validators=[validate_deliverable_email])
+    email_normalized = models.CharField(_("e-mail, normalized"), max_length=320, editable=False)
     job_title = models.CharField(_("job title"), max_length=150)
     phone = models.CharField(_("phone"), max_length=40)
     status = models.CharField(_("status"), max_length=20, choices=RegistrationStatus.choices)
@@ -325,10 +327,10 @@ class Registration(models.Model):
         verbose_name_plural = _("registrations")
         ordering = ["-created_at"]
         constraints = [
-            # R6: one active registration per e-mail and seminar, case-insensitive.
+            # R6: one active registration per e-mail and seminar, compared normalized (NFKC,
+            # case folded, the domain in IDNA): look-alike spellings of one address collide.
             models.UniqueConstraint(
-                Lower("email"),
-                "seminar",
+                fields=["email_normalized", "seminar"],
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="events_registration_one_active_email",
             ),
@@ -349,6 +351,13 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.confirmation_code})"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        # Whichever path saves the address (a service, the admin, a factory), R6's form follows.
+        self.email_normalized = email_normalized(self.email)
+        if update_fields is not None and "email" in update_fields:
+            update_fields = [*update_fields, "email_normalized"]
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @property
     def full_name(self) -> str:

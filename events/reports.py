@@ -28,7 +28,7 @@ BAR_SCALE = 1000
 MAX_HOURLY_BUCKETS = 7 * 24
 CHART_WIDTH, CHART_HEIGHT = 720, 240
 CHART_LEFT, CHART_BOTTOM, CHART_TOP = 44, 34, 26
-# Past the last bar's centre, room for half the longest x label ("Nov 30, 00:00" in 11 px type),
+# Past the last bar's center, room for half the longest x label ("Nov 30, 00:00" in 11 px type),
 # which the SVG's edge would cut off otherwise.
 CHART_RIGHT = 48
 
@@ -256,12 +256,14 @@ def _chart_draw(chart: TimeChart) -> TimeChart:
         for value in sorted({0, top // 2, top})
     ]
     every = max(1, len(buckets) // 8)
-    fmt = "H:i" if chart.per_hour else "M j"
     for index in range(0, len(buckets), every):
         bucket = buckets[index]
-        label = formats.date_format(bucket.start, fmt)
-        if chart.per_hour and (index == 0 or bucket.start.hour == 0):
-            label = formats.date_format(bucket.start, "M j, H:i")
+        # The axis: a short day ("Dec 3") where a day begins, else the hour in the public pages'
+        # time format ("9 a.m."); the first label names both.
+        label = formats.date_format(bucket.start, "M j")
+        if chart.per_hour and bucket.start.hour != 0:
+            hour = formats.time_format(bucket.start, "TIME_FORMAT")
+            label = f"{label}, {hour}" if index == 0 else hour
         chart.x_ticks.append((round(chart.left + index * slot + slot / 2, 2), label))
     return chart
 

@@ -80,6 +80,27 @@ def refusals(registration: Registration, *, now: datetime | None = None) -> dict
     return {"cancel": cancel, "change": change, "substitute": change}
 
 
+def freed_seat(registration: Registration, *, now: datetime | None = None) -> str:
+    """What becomes of a confirmed seat given back now: ``"waitlist"`` (someone waits and
+    registration is open: the longest-waiting who fits gets it), ``"anyone"`` (nobody waits: it
+    is free for the next registrant) or ``"nobody"`` (registration has closed)."""
+    seminar = registration.seminar
+    if not seminar.registration_is_open(now=now):
+        return "nobody"
+    return "waitlist" if selectors.seminar_waitlisted_count(seminar=seminar) else "anyone"
+
+
+_CANCELLED = {
+    "waitlist": _(
+        "Your registration is cancelled. Your seat goes to the next person on the wait-list "
+        "who can take it."
+    ),
+    "anyone": _("Your registration is cancelled. Your seat is free again for anyone to take."),
+    "nobody": _("Your registration is cancelled."),
+}
+_LEFT_WAITLIST = _("You have left the wait-list.")
+
+
 def _context(registration: Registration, **extra) -> dict:
     return {
         "registration": registration,
@@ -115,23 +136,23 @@ def registration_detail(request: HttpRequest, registration: Registration) -> Htt
 @private_page
 @require_http_methods(["GET", "POST"])
 def registration_cancel(request: HttpRequest, registration: Registration) -> HttpResponse:
-    context = _context(registration, position=waitlist_position(registration=registration))
+    confirmed = registration.status == RegistrationStatus.CONFIRMED
+    context = _context(
+        registration,
+        position=waitlist_position(registration=registration),
+        freed_seat=freed_seat(registration) if confirmed else None,
+    )
     refusal = context["refusals"]["cancel"]
     if request.method == "GET":
         return _render(request, "events/registration_cancel.html", context, refused=False)
     if refusal is None:
-        was_confirmed = registration.status == RegistrationStatus.CONFIRMED
         try:
             changes.registration_cancel(registration=registration)
         except DomainError as exc:
             refusal = exc.message
         else:
-            messages.success(
-                request,
-                _t("Your registration is cancelled. Your seat goes to the next person waiting.")
-                if was_confirmed
-                else _t("You have left the wait-list."),
-            )
+            left = _CANCELLED[context["freed_seat"]] if confirmed else _LEFT_WAITLIST
+            messages.success(request, left)
             return redirect(context["manage_url"])
     context["refusal"] = refusal
     return _render(request, "events/registration_cancel.html", context, refused=True)

@@ -29,22 +29,27 @@ class Text:
     text: str
     lang: str  # the language the page marks it in (its element's or an ancestor's lang)
     in_title: bool  # the document's <title>, which cannot hold markup
+    in_time: bool = False  # inside a ``.time`` element, which site.css keeps on one line
 
 
 class _PageTexts(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.open: list[tuple[str, str]] = []  # (tag, lang) of the elements we are in
+        # (tag, lang, inside a .time element) of the elements we are in
+        self.open: list[tuple[str, str, bool]] = []
         self.texts: list[Text] = []
 
     def _lang(self) -> str:
         return self.open[-1][1] if self.open else ""
 
-    def _add(self, text: str, lang: str) -> None:
+    def _in_time(self) -> bool:
+        return bool(self.open) and self.open[-1][2]
+
+    def _add(self, text: str, lang: str, in_time: bool = False) -> None:
         text = " ".join(text.split())
         if text:
-            in_title = any(tag == "title" for tag, _ in self.open)
-            self.texts.append(Text(text, lang, in_title))
+            in_title = any(tag == "title" for tag, _, _ in self.open)
+            self.texts.append(Text(text, lang, in_title, in_time))
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -54,7 +59,8 @@ class _PageTexts(HTMLParser):
         if tag == "input" and attrs.get("type") in _BUTTONS:
             self._add(attrs.get("value") or "", lang)
         if tag not in _VOID:
-            self.open.append((tag, lang))
+            in_time = self._in_time() or "time" in (attrs.get("class") or "").split()
+            self.open.append((tag, lang, in_time))
 
     def handle_endtag(self, tag):
         for index in range(len(self.open) - 1, -1, -1):
@@ -63,8 +69,8 @@ class _PageTexts(HTMLParser):
                 return
 
     def handle_data(self, data):
-        if not any(tag in ("script", "style") for tag, _ in self.open):
-            self._add(data, self._lang())
+        if not any(tag in ("script", "style") for tag, _, _ in self.open):
+            self._add(data, self._lang(), self._in_time())
 
 
 def page_texts(response) -> list[Text]:
@@ -158,3 +164,13 @@ def unmarked_english(spanish, english_texts: list[str]) -> list[tuple[str, str]]
         for english in english_texts
         if english in text.text
     ]
+
+
+# A time of day as the site writes it: "9 a.m.", "10:30 p.m.", "noon" (English), "09:00" (Spanish).
+_TIME = re.compile(r"\b\d{1,2}(?::\d{2})? [ap]\.m\.|\bnoon\b|\bmidnight\b|\b\d{2}:\d{2}\b")
+
+
+def unwrapped_times(response) -> list[str]:
+    """Page texts holding a time of day outside a ``.time`` element: a line could break inside
+    the time ("9 / a.m.") or its range ("09:00- / 10:30")."""
+    return [t.text for t in page_texts(response) if not t.in_time and _TIME.search(t.text)]

@@ -140,9 +140,45 @@ def test_catalogue_spanish_does_not_assume_gender():
     assert gendered == []
 
 
+# British spellings that U.S. English writes otherwise ("organisers", "recognise", "centre").
+_BRITISH = re.compile(
+    r"\b\w*(?:organis|recognis|apologis|authoris|finalis|prioritis|summaris|normalis|neutralis)"
+    r"|\b(?:centre|colour|behaviour|favour|licence|catalogue)s?\b",
+    re.IGNORECASE,
+)
+
+
+def test_catalogue_english_is_us_english():
+    assert [e.msgid for e in _catalogue() if _BRITISH.search(e.msgid)] == []
+
+
+_ATTENDANCE = re.compile(r"registr\w*\s+(?:su\s+)?asistencia", re.IGNORECASE)
+
+
+def test_catalogue_spanish_one_word_for_registering():
+    """Registering for a seminar is "inscribirse"/"inscripción" throughout; "registrar" is kept
+    for recording attendance at the door ("registrar asistencia")."""
+    mixed = []
+    for entry in _catalogue():
+        english = PLACEHOLDER.sub("", entry.msgid)
+        if not re.search(r"\bregist(?:er|ration|ered|ering)", english, re.IGNORECASE):
+            continue
+        for spanish in (entry.msgstr, *entry.msgstr_plural.values()):
+            spanish = _ATTENDANCE.sub("", PLACEHOLDER.sub("", spanish))
+            if re.search(r"registr|regístr", spanish, re.IGNORECASE):
+                mixed.append(spanish)
+    assert mixed == []
+
+
+def test_catalogue_spanish_seminar_title_has_its_article():
+    """ "Su lugar en el Seminario CTPAT…", not "en Seminario CTPAT…" (a title is a name)."""
+    bare = re.compile(r"\b(?:en|de|a|para|por) %\((?:title|seminar)\)s")
+    assert [e.msgstr for e in _catalogue() if e.msgstr and bare.search(e.msgstr)] == []
+
+
 def test_catalogue_used_by_django():
     with translation.override("es"):
-        assert translation.gettext("Register") == "Registrarse"
+        assert translation.gettext("Register") == "Inscribirse"
         assert translation.ngettext("starts in %(days)d day", "starts in %(days)d days", 3) % {
             "days": 3
         } == ("comienza en 3 días")
@@ -234,7 +270,7 @@ def test_pages_public_in_spanish_from_accept_language(client, spanish_seminar):
     assert "Opening plenary" not in text
 
     form = client.get(reverse("events:registration_create", args=[seminar.slug]), **headers)
-    _assert_spanish(form, "Número de cuenta CTPAT", "Registrarse", "Talleres del jueves")
+    _assert_spanish(form, "Número de cuenta CTPAT", "Inscribirse", "Talleres del jueves")
 
 
 def test_pages_registration_and_management_in_spanish(client, spanish_seminar, company):

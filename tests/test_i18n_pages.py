@@ -14,7 +14,7 @@ English text shown as page text must sit in an element marked ``lang="en"`` (WCA
 import pytest
 
 from tests.page_states import STATES, World, both_languages
-from tests.page_texts import staff_texts, unmarked_english, untranslated
+from tests.page_texts import staff_texts, unmarked_english, untranslated, unwrapped_times
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
 
@@ -38,3 +38,12 @@ def test_page_text_english_fallback_marked_on_spanish_page(world, state):
     _english, spanish = both_languages(state, world)
 
     assert unmarked_english(spanish, staff_texts()) == []
+
+
+@pytest.mark.parametrize("state", list(STATES))
+def test_page_text_times_kept_on_one_line(world, state):
+    """Every time and range of times sits in a ``.time`` element, in both languages."""
+    english, spanish = both_languages(state, world)
+
+    assert unwrapped_times(english) == []
+    assert unwrapped_times(spanish) == []

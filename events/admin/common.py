@@ -1,9 +1,21 @@
 """Pieces the seminar and registration admins share."""
 
 from django.contrib import admin, messages
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from ctpat.admin_inlines import UntitledRowsMixin
+
+
+def date_and_time(moment):
+    """A list cell's moment: the date on one line, the time below it, as on the public pages."""
+    moment = timezone.localtime(moment)
+    return format_html(
+        '{}<br><span class="time">{}</span>',
+        formats.date_format(moment, "DATE_FORMAT"),
+        formats.time_format(moment, "TIME_FORMAT"),
+    )
 
 
 class ReadOnlyMixin:

@@ -2,10 +2,12 @@
 
 from django.contrib import admin
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from events.admin.common import ReadOnlyInline
 from events.models import CheckIn, OutboundEmail, RegistrationChange, RegistrationSession
+from events.templatetags.events_i18n import time_range
 
 
 class SessionPickInline(ReadOnlyInline):
@@ -27,10 +29,9 @@ class SessionPickInline(ReadOnlyInline):
 
     @admin.display(description=_("time"))
     def time(self, pick):
-        starts = timezone.localtime(pick.session.starts_at)
-        ends = timezone.localtime(pick.session.ends_at)
-        start, end = (formats.time_format(t, "TIME_FORMAT") for t in (starts, ends))
-        return f"{formats.date_format(starts, 'SHORT_DATE_FORMAT')} {start}–{end}"
+        session = pick.session
+        day = formats.date_format(timezone.localtime(session.starts_at), "DATE_FORMAT")
+        return format_html("{} {}", day, time_range(session.starts_at, session.ends_at))
 
 
 class HistoryInline(ReadOnlyInline):

@@ -12,14 +12,14 @@ from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ctpat.emailaddress import email_normalized
 from ctpat.enums import BusinessType
 from ctpat.exceptions import DomainError
 from events import changes
-from events.admin.common import ReadOnlyMixin, _promoted_report
+from events.admin.common import ReadOnlyMixin, _promoted_report, date_and_time
 from events.admin.filters import (
     CheckedInFilter,
     LanguageFilter,
@@ -100,7 +100,7 @@ class RegistrationForm(forms.ModelForm):
         if registration.status in ACTIVE_STATUSES and (
             Registration.objects.filter(
                 seminar_id=registration.seminar_id,
-                email__iexact=email,
+                email_normalized=email_normalized(email),
                 status__in=ACTIVE_STATUSES,
             )
             .exclude(pk=registration.pk)
@@ -288,12 +288,7 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("registered"), ordering="created_at")
     def registered(self, registration):
-        moment = timezone.localtime(registration.created_at)
-        return format_html(
-            "{}<br>{}",
-            formats.date_format(moment, "SHORT_DATE_FORMAT"),
-            formats.time_format(moment, "TIME_FORMAT"),
-        )
+        return date_and_time(registration.created_at)
 
     @admin.display(description=_("checked in"), boolean=True, ordering="checked_in_at")
     def checked_in(self, registration):

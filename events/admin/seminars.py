@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ctpat.admin_inlines import UntitledRowsMixin
 from events import badges, capacity, reports, roster
-from events.admin.common import _promoted_report
+from events.admin.common import _promoted_report, date_and_time
 from events.admin.questions import SeminarQuestionInline
 from events.exceptions import CapacityBelowConfirmed
 from events.models import BreakoutSession, Seminar, WorkshopDay
@@ -199,10 +199,10 @@ class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
     list_display = [
         "title",
         "city",
-        "starts_at",
+        "starts",
         "is_published",
-        "registration_opens_at",
-        "registration_closes_at",
+        "registration_opens",
+        "registration_closes",
         "capacity",
         "confirmed_count",
         "per_company_limit",
@@ -232,6 +232,28 @@ class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
         (_("Registration"), {"fields": ["registration_opens_at", "registration_closes_at"]}),
         (_("Seats"), {"fields": ["capacity", "per_company_limit", "confirmed_count"]}),
     ]
+
+    # The list's moments: the date, then the time below it, as on the public pages (and the
+    # columns narrow enough for "Registration closes" to show at 1280 px).
+    @admin.display(
+        description=Seminar._meta.get_field("starts_at").verbose_name, ordering="starts_at"
+    )
+    def starts(self, seminar):
+        return date_and_time(seminar.starts_at)
+
+    @admin.display(
+        description=Seminar._meta.get_field("registration_opens_at").verbose_name,
+        ordering="registration_opens_at",
+    )
+    def registration_opens(self, seminar):
+        return date_and_time(seminar.registration_opens_at)
+
+    @admin.display(
+        description=Seminar._meta.get_field("registration_closes_at").verbose_name,
+        ordering="registration_closes_at",
+    )
+    def registration_closes(self, seminar):
+        return date_and_time(seminar.registration_closes_at)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

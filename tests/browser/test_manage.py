@@ -71,5 +71,5 @@ def test_manage_link_cancel_with_keyboard_only(browser, seminar, company, regist
         "cancelled"
     )
     assert browser.find("[data-message-level='success']").inner_text() == gettext_in(
-        language, "Your registration is cancelled. Your seat goes to the next person waiting."
+        language, "Your registration is cancelled. Your seat is free again for anyone to take."
     )

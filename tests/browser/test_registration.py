@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from ctpat.enums import CertificationStatus
 from events.models import Registration
@@ -221,3 +222,14 @@ def test_waitlist_join_with_keyboard_only(browser, seminar, register, person, la
         "waitlisted"
     )
     assert browser.find("h1").inner_text() == gettext_in(language, "You are on the wait-list")
+
+
+@pytest.mark.parametrize("viewport", ["phone"])
+def test_seminar_page_on_a_phone_says_when_registration_closes(browser, seminar, language):
+    browser.get(reverse("events:seminar_detail", args=[seminar.slug]))
+    browser.screenshot(f"seminar-detail-{language}")
+    closes = browser.find(".register-inline .registration-closes")
+    expect(closes).to_be_visible()
+    opening = gettext_in(language, "Registration closes %(closes)s.").split("%")[0]
+    assert closes.inner_text().startswith(opening)
+    assert browser.text_lines(".register-inline .registration-closes .time") == 1

@@ -172,6 +172,22 @@ def test_registration_account_limit_plus_one_is_429(client, seminar):
     assert other.status_code == 422
 
 
+@pytest.mark.parametrize(
+    "named",
+    [{"account": "DEMO00001"}, {"email": "ana@x.example"}],
+    ids=["account-number", "e-mail"],
+)
+def test_registration_strangers_posts_do_not_lock_out_another_client(client, seminar, named):
+    """Junk posts naming a company or a person, from one client, hold up only that client."""
+    stranger = [
+        _post(client, seminar, **({"email": f"s{n}@x.example", "account": f"S{n}"} | named))
+        for n in range(4)
+    ]
+    assert stranger[-1].status_code == 429
+    real = _post(client, seminar, ip="203.0.113.5", **({"email": "r@x.example"} | named))
+    assert real.status_code == 422
+
+
 def test_registration_ip_limit_plus_one_is_429_other_ip_unaffected(client, seminar):
     codes = [_post(client, seminar, email=f"p{n}@x.example", account=f"A{n}") for n in range(5)]
     assert [r.status_code for r in codes] == [422, 422, 422, 422, 429]

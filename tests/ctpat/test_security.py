@@ -1,6 +1,8 @@
+import io
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -176,6 +178,42 @@ def test_admin_otp_on_wrong_code_refused(client, admin_user, device, otp_on):
     assert client.get(reverse("admin:index")).status_code == 302
 
 
+def _sign_in_page(response) -> str:
+    """The page without its CSRF token, the one part that differs between two answers."""
+    assert response.status_code == 200
+    return re.sub(r'value="[A-Za-z0-9]{64}"', "", response.content.decode())
+
+
+def test_admin_otp_on_every_failed_sign_in_gets_one_answer(client, admin_user, device, otp_on):
+    wrong_code = f"{(int(_code(device)) + 1) % 1_000_000:06d}"
+    pages = [
+        _sign_in_page(_admin_login(client, "wrong password", otp_token=_code(device))),
+        _sign_in_page(_admin_login(client, "correct horse battery")),
+        _sign_in_page(_admin_login(client, "correct horse battery", otp_token=wrong_code)),
+    ]
+    assert pages[1] == pages[0]
+    assert pages[2] == pages[0]
+    assert "Please enter the correct username, password and two-factor code" in pages[0]
+    assert "correct horse battery" not in pages[0]
+    assert "OTP" not in pages[0]
+
+
+def test_admin_otp_on_failed_codes_count_towards_lockout(client, admin_user, device, otp_on):
+    wrong_code = f"{(int(_code(device)) + 1) % 1_000_000:06d}"
+    codes = [
+        _admin_login(client, "correct horse battery", otp_token=wrong_code).status_code
+        for _ in range(5)
+    ]
+    assert codes == [200, 200, 200, 200, 429]
+    assert _admin_login(client, "correct horse battery", otp_token=_code(device)).status_code == 429
+
+
+def test_admin_otp_on_sign_in_page_names_the_two_factor_code(client, otp_on):
+    html = client.get(reverse("admin:login")).content.decode()
+    assert 'for="id_otp_token">Two-factor code:</label>' in html
+    assert 'autocomplete="one-time-code"' in html
+
+
 def test_admin_otp_on_valid_code_gets_in(client, admin_user, device, otp_on):
     response = _admin_login(client, "correct horse battery", otp_token=_code(device))
     assert response.status_code == 302
@@ -345,18 +383,53 @@ def test_registration_logs_no_personal_data(client, seminar, caplog):
         assert private.lower() not in caplog.text.lower()
 
 
-def test_log_filter_hides_private_link_token():
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/registrations/abcDEF123/cancel/", "/registrations/[private]/cancel/"),
+        ("/company/abc-DEF_123/", "/company/[private]/"),
+        ("/registrations/abcDEF123", "/registrations/[private]"),
+    ],
+    ids=["registrant", "company", "no-trailing-slash"],
+)
+def test_log_filter_hides_private_link_token(path, logged):
     record = logging.LogRecord(
-        "django.request",
-        logging.WARNING,
-        __file__,
-        1,
-        "Not Found: %s",
-        ("/registrations/abcDEF123/cancel/",),
-        None,
+        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", (path,), None
     )
     assert RedactPrivateLinks().filter(record) is True
-    assert record.getMessage() == "Not Found: /registrations/[private]/cancel/"
+    assert record.getMessage() == f"Not Found: {logged}"
+
+
+@pytest.fixture
+def console_log():
+    """What the site's configured log handler (settings.LOGGING's "console") writes."""
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(previous)
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        lambda client, url: client.get(url, HTTP_HOST="evil.example" + "x" * 2000),
+        lambda client, url: client.post(url, {"f": "x" * 200}),
+        lambda client, url: client.post(url, {f"f{n}": "x" for n in range(20)}),
+    ],
+    ids=["disallowed-host", "body-too-big", "too-many-fields"],
+)
+def test_suspicious_request_logged_as_one_line(client, seminar, settings, console_log, refused):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    url = reverse("events:registration_create", args=[seminar.slug])
+    assert refused(client, url).status_code == 400
+    lines = console_log.getvalue().splitlines()
+    assert len(lines) == 1
+    assert " django.security." in lines[0]
+    assert len(lines[0]) < 400
 
 
 def test_favicon_served_before_django_without_a_csrf_cookie(client):

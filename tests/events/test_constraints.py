@@ -177,6 +177,32 @@ def test_registration_same_email_other_case_refused(first, second):
     assert Registration.objects.filter(seminar=seminar).count() == 1
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("kate@example.com", "\u212aate@example.com"),  # the Kelvin sign
+        ("kate@bücher.example", "Kate@XN--BCHER-KVA.example"),
+        ("kate@example.com", "kate@\uff45xample.com"),  # a full-width e
+    ],
+    ids=["kelvin-sign", "idna-domain", "full-width"],
+)
+def test_registration_same_email_normalized_refused(first, second):
+    seminar = SeminarFactory()
+    kept = RegistrationFactory(seminar=seminar, email=first)
+
+    _refused(lambda: RegistrationFactory(seminar=seminar, email=second))
+    assert list(Registration.objects.filter(seminar=seminar)) == [kept]
+    assert kept.email == first  # what the person typed, for display
+
+
+def test_registration_email_changed_by_update_fields_keeps_its_normalized_form():
+    seminar = SeminarFactory()
+    RegistrationFactory(seminar=seminar, email="kate@example.com")
+    other = RegistrationFactory(seminar=seminar, email="other@example.com")
+    other.email = "KATE@example.com"
+    _refused(lambda: other.save(update_fields=["email"]))
+
+
 def test_registration_same_email_allowed_when_cancelled_or_in_another_seminar():
     seminar = SeminarFactory()
     RegistrationFactory(

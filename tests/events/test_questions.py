@@ -140,7 +140,7 @@ def test_question_clean_accepts_options_with_blank_lines(seminar):
 
 def test_form_page_asks_the_questions_in_english_after_the_program(client, seminar, questions):
     body = client.get(register_url(seminar)).content.decode()
-    legend = body.index("Questions from the organisers")
+    legend = body.index("Questions from the organizers")
     assert legend > body.index('name="sessions"')
     for question in questions.values():
         assert body.index(f'name="question_{question.pk}"') > legend
@@ -152,7 +152,7 @@ def test_form_page_asks_the_questions_in_english_after_the_program(client, semin
 
 def test_form_page_without_questions_has_no_questions_fieldset(client, seminar):
     body = client.get(register_url(seminar)).content.decode()
-    assert "Questions from the organisers" not in body
+    assert "Questions from the organizers" not in body
     assert 'name="question_' not in body
 
 

@@ -355,6 +355,16 @@ def test_registration_create_refuses_same_email_twice(seminar, register, seat_le
     assert seat_ledger(seminar) == before
 
 
+def test_registration_create_refuses_look_alike_of_same_email(seminar, register, seat_ledger):
+    register(seminar, CompanyFactory(), email="kate@maquila.example")
+    before = seat_ledger(seminar)
+
+    with pytest.raises(AlreadyRegistered):
+        register(seminar, CompanyFactory(), email="\u212aate@MAQUILA.example")  # Kelvin sign
+
+    assert seat_ledger(seminar) == before
+
+
 def test_registration_create_allows_same_email_in_another_seminar(seminar, company, register):
     register(seminar, company, email="ana@maquila.example")
 

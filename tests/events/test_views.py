@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from ctpat.enums import CertificationStatus
 from events.enums import QuestionKind, RegistrationStatus
@@ -152,6 +152,19 @@ def test_form_page_lists_days_and_sessions_with_seats(client, seminar):
 
 
 # --- Registration through HTTP -----------------------------------------------------------------
+
+
+def _lead(response) -> str:
+    return unescape(re.search(r'<p class="lead">(.*?)</p>', response.content.decode()).group(1))
+
+
+def test_form_page_subtitle_gives_the_seminars_dates_and_its_city_once(client, seminar):
+    starts, ends = timezone.localtime(seminar.starts_at), timezone.localtime(seminar.ends_at)
+    dates = " – ".join(formats.date_format(d, "DATE_FORMAT") for d in (starts, ends))
+    assert _lead(client.get(register_url(seminar))) == f"{seminar.title} · {dates} · San Diego"
+
+    Seminar.objects.filter(pk=seminar.pk).update(title="CTPAT Seminar — San Diego")
+    assert _lead(client.get(register_url(seminar))) == f"CTPAT Seminar — San Diego · {dates}"
 
 
 def test_register_valid_redirects_to_confirmation_page(client, seminar, company):
@@ -381,6 +394,34 @@ def test_register_duplicate_email_other_case_shows_error_at_email(
     assert "already registered" in field_errors(response, "email")[0]
     assert_kept_input(response, data)
     assert Registration.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "We cannot deliver e-mail to this address"), ("es", "No podemos entregar")],
+)
+@pytest.mark.parametrize(
+    "email",
+    ["\u212aate@partner.example", "m\u0131xed.case@partner.example"],
+    ids=["kelvin-sign", "dotless-i"],
+)
+def test_register_look_alike_email_refused_as_undeliverable(
+    client, seminar, company, email, language, message
+):
+    data = form_data(seminar, company, email=email)
+    response = client.post(register_url(seminar), data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 422
+    assert field_errors(response, "email")[0].startswith(message)
+    assert not Registration.objects.exists()
+
+
+def test_register_same_address_with_unicode_domain_refused(client, seminar, company, register):
+    register(seminar, CompanyFactory(), email="maria@bücher.example")
+    data = form_data(seminar, company, email="Maria@XN--BCHER-KVA.example")
+    response = client.post(register_url(seminar), data)
+    assert response.status_code == 422
+    assert "already registered" in field_errors(response, "email")[0]
+    assert Registration.objects.get().email == "maria@bücher.example"
 
 
 def test_register_overlapping_sessions_shows_error_at_sessions(client, seminar, company):

@@ -145,7 +145,8 @@ def test_cancel_get_shows_confirm_step_and_changes_nothing(client, seminar, comp
     body = response.content.decode()
     assert response.status_code == 200
     assert "Cancel your registration?" in body
-    assert "It goes at once to the next person on the wait-list" in body
+    assert "Nobody is on the wait-list, so your seat becomes free for anyone who registers." in body
+    assert "next person" not in body
     # One button in the page's own content (the header's language switcher has its own).
     assert body.partition("<main")[2].count('type="submit"') == 1
     assert status_of(registration) == RegistrationStatus.CONFIRMED
@@ -165,7 +166,38 @@ def test_cancel_post_cancels_and_promotes_next_waitlisted(client, small, registe
     assert status_of(first) == RegistrationStatus.CONFIRMED
     assert status_of(second) == RegistrationStatus.WAITLISTED
     page = client.get(response["Location"]).content.decode()
-    assert "Your registration is cancelled. Your seat goes to the next person waiting." in page
+    assert (
+        "Your registration is cancelled. Your seat goes to the next person on the wait-list who "
+        "can take it." in page
+    )
+
+
+def test_cancel_get_with_someone_waiting_says_the_seat_goes_to_them(client, small, register):
+    tuesday = days_of(small)[0]
+    holder = register(small, CompanyFactory(), day=tuesday)
+    register(small, CompanyFactory(), day=tuesday, waitlist=True)
+    body = client.get(url(holder, "cancel")).content.decode()
+    assert "It goes at once to the next person on the wait-list who can take it" in body
+
+
+def test_cancel_after_registration_closed_says_the_seat_stays_empty(
+    client, seminar, company, register
+):
+    registration = register(seminar, company)
+    Seminar.objects.filter(pk=seminar.pk).update(
+        registration_closes_at=timezone.now() - timedelta(minutes=1)
+    )
+    body = client.get(url(registration, "cancel")).content.decode()
+    assert "Registration has closed, so your seat will not be offered online again." in body
+    response = client.post(url(registration, "cancel"), follow=True)
+    assert "Your registration is cancelled.</" in response.content.decode()
+
+
+def test_cancel_post_with_nobody_waiting_says_the_seat_is_free(client, seminar, company, register):
+    registration = register(seminar, company)
+    response = client.post(url(registration, "cancel"), follow=True)
+    page = response.content.decode()
+    assert "Your registration is cancelled. Your seat is free again for anyone to take." in page
 
 
 def test_cancel_waitlisted_leaves_the_list(client, small, register):
