@@ -10,7 +10,7 @@ from events.history import CompanyContact
 from events.models import Registration, RegistrationChange
 from events.services import registration_create
 from tests.factories import CompanyFactory, seminar_build
-from tests.races import Task, assert_caps_hold, person, race
+from tests.races import Task, assert_caps_hold, colleague, person, race
 
 pytestmark = [
     pytest.mark.postgres,
@@ -34,17 +34,10 @@ def _cancel(registration: Registration, actor=None) -> Task:
 
 
 def _hand_over(registration: Registration, email: str, actor=None) -> Task:
-    colleague = {
-        "first_name": "Jorge",
-        "last_name": "Ramírez",
-        "email": email,
-        "job_title": "Security coordinator",
-        "phone": "+52 664 555 0123",
-    }
 
     def act(own):
         return "hand " + str(
-            registration_substitute(registration=own, actor=actor, **colleague).status
+            registration_substitute(registration=own, actor=actor, **colleague(email)).status
         )
 
     return _own(registration.pk), act
