@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.http import Http404
@@ -318,3 +319,14 @@ def test_company_cancel_after_seminar_start_is_refused(client, company, register
     assert response.status_code == REFUSED_STATUS
     held.refresh_from_db()
     assert held.status == RegistrationStatus.CONFIRMED
+
+
+def test_company_link_request_delivered_by_the_outbox_worker(client, company, outbox_kept):
+    request_link(client, company, company.poc_email)
+
+    call_command("send_outbox")
+
+    [message] = mail.outbox
+    assert message.to == [company.poc_email]
+    assert client.get(page(link_in(message))).status_code == 200
+    assert OutboundEmail.objects.get(kind=EmailKind.COMPANY_LINK).sent_at is not None
