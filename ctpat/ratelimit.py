@@ -150,6 +150,22 @@ def _registration_keys(request: HttpRequest, **kwargs) -> list[Key]:
     ]
 
 
+def _company_link_keys(request: HttpRequest, **kwargs) -> list[Key]:
+    """The request for a company's page link: by account number, by address and by client, as
+    registration counts (each request may send an e-mail)."""
+    if request.method != "POST":
+        return []
+    from ctpat.services import normalize_account_number
+
+    account = normalize_account_number(request.POST.get("account_number", "")[:_VALUE_MAX_LENGTH])
+    email = request.POST.get("email", "")[:_VALUE_MAX_LENGTH].strip().lower()
+    return [
+        ("company-account", account),
+        ("company-email", email),
+        ("company-ip", client_ip(request)),
+    ]
+
+
 def _manage_keys(request: HttpRequest, *, token: str = "", **kwargs) -> list[Key]:
     keys = [("manage-ip", client_ip(request))]
     if request.method == "POST":
@@ -165,6 +181,7 @@ def _checkin_keys(request: HttpRequest, **kwargs) -> list[Key]:
 
 POLICIES: dict[str, Callable[..., list[Key]]] = {
     "registration": _registration_keys,
+    "company": _company_link_keys,
     "manage": _manage_keys,
     "checkin": _checkin_keys,
 }

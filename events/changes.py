@@ -21,10 +21,11 @@ from events.exceptions import (
     AlreadyRegistered,
     CancellationClosed,
     ChangesClosed,
+    NotTheCompanysRegistration,
     RegistrationNotActive,
     WorkshopDayFull,
 )
-from events.history import registration_log
+from events.history import CompanyContact, acts_as_staff, registration_log
 from events.models import (
     BreakoutSession,
     OutboundEmail,
@@ -42,17 +43,25 @@ from events.services import (
 from events.waitlist import waitlist_promote
 
 
-def _lock(registration: Registration) -> Registration:
+def _lock(registration: Registration, *, actor=None) -> Registration:
     """The seminar's row, then the registration's, read fresh; ``registration.seminar`` is the
-    locked row."""
+    locked row. A company's point of contact may act on its own company's registrations only."""
     seminar = seats.seminar_lock(seminar=registration.seminar)
     registration = (
         Registration.objects.select_for_update(of=("self",))
         .select_related("company", "workshop_day")
         .get(pk=registration.pk)
     )
+    if isinstance(actor, CompanyContact) and registration.company_id != actor.company_id:
+        raise NotTheCompanysRegistration()
     registration.seminar = seminar
     return registration
+
+
+def _staff_only(actor):
+    """The staff member to credit with the promotions an action causes: a registrant's or a
+    company contact's action promotes on nobody's behalf."""
+    return actor if acts_as_staff(actor) else None
 
 
 def _require_active(registration: Registration) -> None:
@@ -67,9 +76,10 @@ def _require_changeable(registration: Registration, *, now: datetime) -> None:
 
 
 def _lock_changeable(registration: Registration, *, actor, now: datetime) -> Registration:
-    """Lock, then check it may still change: staff while it is active, registrants until close."""
-    registration = _lock(registration)
-    if actor is None:
+    """Lock, then check it may still change: staff while it is active, registrants (and their
+    company's point of contact) until close."""
+    registration = _lock(registration, actor=actor)
+    if not acts_as_staff(actor):
         _require_changeable(registration, now=now)
     else:
         _require_active(registration)
@@ -81,13 +91,14 @@ def registration_cancel(
 ) -> Registration:
     """Cancel a seat or leave the wait-list; a freed seat goes to the wait-list at once.
 
-    Registrants may cancel until the seminar starts; staff (``actor``) at any time.
+    Registrants (and their company's point of contact) may cancel until the seminar starts;
+    staff at any time.
     """
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        registration = _lock(registration)
+        registration = _lock(registration, actor=actor)
         _require_active(registration)
-        if actor is None and now >= registration.seminar.starts_at:
+        if not acts_as_staff(actor) and now >= registration.seminar.starts_at:
             raise CancellationClosed()
         held_seat = registration.status == RegistrationStatus.CONFIRMED
         if held_seat:
@@ -105,7 +116,7 @@ def registration_cancel(
         )
         outbox_write(registration=registration, kind=EmailKind.CANCELLED)
         if held_seat:
-            waitlist_promote(seminar=registration.seminar, now=now, actor=actor)
+            waitlist_promote(seminar=registration.seminar, now=now, actor=_staff_only(actor))
     return registration
 
 
@@ -156,7 +167,7 @@ def registration_change(
         )
         outbox_write(registration=registration, kind=EmailKind.CHANGED)
         if old_day != day or registration.status == RegistrationStatus.WAITLISTED:
-            waitlist_promote(seminar=seminar, now=now, actor=actor)
+            waitlist_promote(seminar=seminar, now=now, actor=_staff_only(actor))
     return registration
 
 

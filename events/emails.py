@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import ngettext
 
 from events.calendar import CANCEL, PUBLISH, registration_calendar_build
-from events.enums import EmailKind, RegistrationStatus
+from events.company_links import LINK_LIFETIME, company_links_issue
+from events.enums import CompanyLinkOrigin, EmailKind, RegistrationStatus
 from events.models import (
     BreakoutSession,
     CompanyAllocation,
@@ -62,7 +63,8 @@ class Reads:
     """
 
     def __init__(self, emails: Sequence[OutboundEmail]):
-        registrations = [email.registration for email in emails]
+        self.company_urls = _company_links_issue(emails)
+        registrations = [email.registration for email in emails if email.registration is not None]
         prefetch_related_objects(
             registrations,
             Prefetch(
@@ -105,13 +107,38 @@ class Reads:
             }
 
 
+# Who hears through a message of each kind, and how the fresh link it carries came to be.
+COMPANY_LINK_ORIGINS = {
+    EmailKind.COMPANY_NOTICE: CompanyLinkOrigin.NOTICE,
+    EmailKind.COMPANY_LINK: CompanyLinkOrigin.REQUESTED,
+}
+
+
+def _company_links_issue(emails: Sequence[OutboundEmail]) -> dict[int, str]:
+    """A fresh link to the company's page for each message to its point of contact, issued now
+    (one INSERT per kind of message), so that no working link ever waits in the outbox."""
+    urls = {}
+    for kind, origin in COMPANY_LINK_ORIGINS.items():
+        chosen = [email for email in emails if email.kind == kind]
+        if chosen:
+            companies = [email.company or email.registration.company for email in chosen]
+            issued = company_links_issue(companies=companies, origin=origin)
+            urls.update((email.pk, link.url) for email, link in zip(chosen, issued, strict=True))
+    return urls
+
+
 def email_message_build(
     *, email: OutboundEmail, reads: Reads | None = None
 ) -> EmailMultiAlternatives:
-    """The message of one outbox row in the registrant's language, with text and HTML parts."""
+    """The message of one outbox row in the registrant's language (a message about a company
+    in the language it was asked for in), with text and HTML parts."""
     reads = reads or Reads([email])
     registration = email.registration
-    with translation.override(registration.language):
+    if registration is None:
+        language = email.context.get("language") or settings.LANGUAGE_CODE
+    else:
+        language = registration.language
+    with translation.override(language):
         context = _context(email=email, reads=reads)
         message = EmailMultiAlternatives(
             subject=_subject(email=email, context=context),
@@ -129,6 +156,13 @@ def email_message_build(
 
 
 def _context(*, email: OutboundEmail, reads: Reads) -> dict:
+    if email.kind == EmailKind.COMPANY_LINK:
+        return {
+            "kind": email.kind,
+            "company": email.company,
+            "company_url": reads.company_urls[email.pk],
+            "valid_days": LINK_LIFETIME.days,
+        }
     registration = email.registration
     seminar = registration.seminar
     context = {
@@ -174,6 +208,8 @@ def _company_context(*, email: OutboundEmail, context: dict, reads: Reads) -> di
     pair = (registration.seminar_id, registration.company_id)
     return {
         "event": email.context.get("event", ""),
+        "company_url": reads.company_urls[email.pk],
+        "valid_days": LINK_LIFETIME.days,
         "headline": _notice_headline(email=email, context=context),
         "seats_taken": reads.seats_taken.get(pair, 0),
         "seat_limit": registration.seminar.per_company_limit,
@@ -211,6 +247,10 @@ def _notice_headline(*, email: OutboundEmail, context: dict) -> str:
 
 
 def _subject(*, email: OutboundEmail, context: dict) -> str:
+    if email.kind == EmailKind.COMPANY_LINK:
+        return _t("The CTPAT seminar registrations of %(company)s: your link") % {
+            "company": email.company.legal_name
+        }
     registration = email.registration
     values = {
         "seminar": registration.seminar.localized("title"),
@@ -249,6 +289,8 @@ def _subject(*, email: OutboundEmail, context: dict) -> str:
 def _calendar_part(*, email: OutboundEmail, context: dict, reads: Reads) -> MIMEText | None:
     """PUBLISH for a seat held now; CANCEL when a seat was given up, so calendars drop it."""
     registration = email.registration
+    if registration is None:
+        return None
     if email.kind in CALENDAR_KINDS and registration.status == RegistrationStatus.CONFIRMED:
         method, sessions = PUBLISH, context["sessions"]
     elif email.kind == EmailKind.CANCELLED and context["had_seat"]:

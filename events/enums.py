@@ -39,6 +39,15 @@ class EmailKind(models.TextChoices):
     LINK_REISSUED = "link_reissued", _("New private link")
     REMINDER = "reminder", _("Reminder")
     COMPANY_NOTICE = "company_notice", _("Notice to the company's CTPAT point of contact")
+    COMPANY_LINK = "company_link", _("Link to the company's page")
+
+
+class CompanyLinkOrigin(models.TextChoices):
+    """How a link to a company's private page came to be issued."""
+
+    REQUESTED = "requested", _("Asked for on the site")
+    NOTICE = "notice", _("Sent with a notice to the point of contact")
+    STAFF = "staff", _("Issued by staff")
 
 
 class QuestionKind(models.TextChoices):

@@ -58,6 +58,12 @@ class RegistrationNotActive(DomainError):
     message = _("This registration is no longer active: it was cancelled or handed to a colleague.")
 
 
+class NotTheCompanysRegistration(DomainError):
+    """A company's point of contact acted on a registration of another company."""
+
+    message = _("This registration is not one of your company's.")
+
+
 class CancellationClosed(DomainError):
     message = _(
         "The seminar has started, so this registration can no longer be cancelled online. "

@@ -299,14 +299,28 @@ def form_helper(*, layout: Layout, submit: str, name: str = "submit") -> FormHel
     return helper
 
 
-class RegistrationForm(PersonForm, ProgramForm):
-    field_order = ["account_number", "first_name", "last_name", "email", "job_title", "phone"]
+class AccountNumberForm(forms.Form):
+    """The company, named by its CTPAT account number: shared by registration and the request
+    for the company's page."""
 
     account_number = TextField(
         label=_("CTPAT account number"),
         max_length=20,
         help_text=_("Your company's account number, as shown in the CTPAT portal."),
     )
+
+    def clean_account_number(self) -> str:
+        value = normalize_account_number(self.cleaned_data["account_number"])
+        if not ACCOUNT_NUMBER_PATTERN.match(value):
+            raise forms.ValidationError(
+                _("A CTPAT account number has letters and digits only."), code="invalid"
+            )
+        return value
+
+
+class RegistrationForm(AccountNumberForm, PersonForm, ProgramForm):
+    field_order = ["account_number", "first_name", "last_name", "email", "job_title", "phone"]
+
     waitlist = forms.BooleanField(
         label=_("If no seat is free, put me on the wait-list"),
         required=False,
@@ -344,14 +358,6 @@ class RegistrationForm(PersonForm, ProgramForm):
                 _("We could not accept this form. Reload the page and try again."), code="refused"
             )
         return cleaned
-
-    def clean_account_number(self) -> str:
-        value = normalize_account_number(self.cleaned_data["account_number"])
-        if not ACCOUNT_NUMBER_PATTERN.match(value):
-            raise forms.ValidationError(
-                _("A CTPAT account number has letters and digits only."), code="invalid"
-            )
-        return value
 
     def offer_waitlist(self) -> None:
         self.waitlist_offered = True

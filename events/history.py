@@ -7,6 +7,23 @@ from events.enums import RegistrationStatus
 from events.models import Registration, RegistrationChange
 
 
+@dataclass(frozen=True)
+class CompanyContact:
+    """The company's CTPAT point of contact, acting through the company's private page.
+
+    As an ``actor`` of the use cases it follows the registrant's rules (it is not staff), may
+    act only on its own company's registrations, and is recorded as such in the history.
+    """
+
+    company_id: int
+    is_authenticated = False
+
+
+def acts_as_staff(actor) -> bool:
+    """Whether ``actor`` is a staff member, whom the use cases allow more than a registrant."""
+    return actor is not None and actor.is_authenticated
+
+
 def registration_log(
     *, registration: Registration, action: str, actor=None, detail: str = ""
 ) -> None:
@@ -14,7 +31,8 @@ def registration_log(
     RegistrationChange.objects.create(
         registration=registration,
         action=action,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if acts_as_staff(actor) else None,
+        by_company_contact=isinstance(actor, CompanyContact),
         detail=detail[:500],
     )
 

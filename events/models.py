@@ -19,6 +19,7 @@ from ctpat.emailaddress import email_normalized, validate_deliverable_email
 from ctpat.models import Company
 from events.enums import (
     ACTIVE_STATUSES,
+    CompanyLinkOrigin,
     EmailKind,
     QuestionKind,
     RegistrationAction,
@@ -400,6 +401,11 @@ class RegistrationChange(models.Model):
         verbose_name=_("staff member"),
         help_text=_("Empty when the registrant acted through their private link."),
     )
+    by_company_contact = models.BooleanField(
+        _("by the company's point of contact"),
+        default=False,
+        help_text=_("The company's CTPAT point of contact acted through the company's page."),
+    )
     detail = models.CharField(_("detail"), max_length=500, blank=True)
 
     class Meta:
@@ -424,7 +430,18 @@ class OutboundEmail(models.Model):
         Registration,
         on_delete=models.CASCADE,
         related_name="emails",
+        null=True,
+        blank=True,
         verbose_name=_("registration"),
+    )
+    # A message about the company rather than one registration: the link to its page.
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.CASCADE,
+        related_name="emails",
+        null=True,
+        blank=True,
+        verbose_name=_("company"),
     )
     to = models.EmailField(_("to"))
     context = models.JSONField(_("context"), default=dict, blank=True)
@@ -446,9 +463,53 @@ class OutboundEmail(models.Model):
                 name="events_outbox_due_idx",
             ),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(registration__isnull=False) | Q(company__isnull=False),
+                name="events_outboundemail_about_someone",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.to}"
+
+
+class CompanyLink(models.Model):
+    """A link to a company's private page, for its CTPAT point of contact.
+
+    Only the SHA-256 digest of the token is kept: the link itself exists in the e-mail (or the
+    command's output) that carried it. It works until ``expires_at`` unless staff revoke it.
+    """
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="links", verbose_name=_("company")
+    )
+    token_digest = models.CharField(_("token digest"), max_length=64, unique=True, editable=False)
+    origin = models.CharField(_("issued"), max_length=20, choices=CompanyLinkOrigin.choices)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("company page link")
+        verbose_name_plural = _("company page links")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(origin__in=CompanyLinkOrigin.values),
+                name="events_companylink_origin_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("issued_at")),
+                name="events_companylink_expires_after_issue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company.account_number} ({self.issued_at:%Y-%m-%d %H:%M})"
+
+    def is_valid(self, *, now=None) -> bool:
+        return self.revoked_at is None and (now or timezone.now()) < self.expires_at
 
 
 class CheckIn(models.Model):

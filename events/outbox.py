@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from ctpat.models import Company
 from events.emails import Reads, email_message_build
 from events.enums import EmailKind
 from events.models import OutboundEmail, Registration
@@ -75,16 +76,35 @@ def outbox_write(
         )
     # ignore_conflicts: a message with the same dedupe key was already written (a reminder).
     written = OutboundEmail.objects.bulk_create(emails, ignore_conflicts=dedupe_key is not None)
-    if settings.OUTBOX_DELIVER_ON_COMMIT:
-        ids = [email.pk for email in written if email.pk is not None]
-        if dedupe_key is not None:
-            # With ignore_conflicts the database returns no ids: find the row by its key.
-            ids += OutboundEmail.objects.filter(
-                dedupe_key=dedupe_key, sent_at__isnull=True
-            ).values_list("pk", flat=True)
-        # robust: the change has committed; nothing in delivery may undo its answer.
-        transaction.on_commit(lambda: outbox_deliver(ids=ids), robust=True)
+    _deliver_on_commit(written, dedupe_key=dedupe_key)
     return written
+
+
+def outbox_write_company_link(*, company: Company, language: str) -> OutboundEmail:
+    """The message that carries a link to the company's page to its point of contact, in
+    ``language``. The link itself is issued when the message is rendered, so no working link
+    waits in the outbox."""
+    email = OutboundEmail.objects.create(
+        kind=EmailKind.COMPANY_LINK,
+        company=company,
+        to=company.poc_email,
+        context={"language": language},
+    )
+    _deliver_on_commit([email])
+    return email
+
+
+def _deliver_on_commit(written: list[OutboundEmail], *, dedupe_key: str | None = None) -> None:
+    if not settings.OUTBOX_DELIVER_ON_COMMIT:
+        return
+    ids = [email.pk for email in written if email.pk is not None]
+    if dedupe_key is not None:
+        # With ignore_conflicts the database returns no ids: find the row by its key.
+        ids += OutboundEmail.objects.filter(
+            dedupe_key=dedupe_key, sent_at__isnull=True
+        ).values_list("pk", flat=True)
+    # robust: the change has committed; nothing in delivery may undo its answer.
+    transaction.on_commit(lambda: outbox_deliver(ids=ids), robust=True)
 
 
 def _retry_delay(attempts: int) -> timedelta:
@@ -128,7 +148,7 @@ def _claim(*, ids: list[int] | None, now: datetime, limit: int) -> dict[int, int
 def _with_related(emails: QuerySet[OutboundEmail]) -> QuerySet[OutboundEmail]:
     """What rendering a message reads, in a fixed number of queries for a whole batch."""
     return emails.select_related(
-        "registration__seminar", "registration__company", "registration__workshop_day"
+        "registration__seminar", "registration__company", "registration__workshop_day", "company"
     ).order_by("next_attempt_at", "pk")
 
 

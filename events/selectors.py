@@ -1,6 +1,8 @@
 """Reads shared by views, the availability feed and commands."""
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from django.conf import settings
@@ -10,8 +12,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from events.enums import RegistrationStatus
-from events.models import BreakoutSession, Registration, Seminar, WorkshopDay
+from ctpat.models import Company
+from events.enums import ACTIVE_STATUSES, RegistrationStatus
+from events.models import (
+    BreakoutSession,
+    CheckIn,
+    CompanyAllocation,
+    Registration,
+    Seminar,
+    WorkshopDay,
+)
 
 
 def seminar_list_open(*, now=None) -> QuerySet[Seminar]:
@@ -191,3 +201,101 @@ def waitlist_position(*, registration: Registration) -> int | None:
     """1 for the next in line (see ``WaitlistPlace``); None when not wait-listed."""
     place = waitlist_place(registration=registration)
     return place.position if place else None
+
+
+def waitlist_places(*, registrations: Iterable[Registration]) -> dict[int, WaitlistPlace]:
+    """``waitlist_place`` of each wait-listed registration among ``registrations``, by id, in
+    one read of their seminars' wait-lists (the registrations come with their workshop day)."""
+    waiting = [r for r in registrations if r.status == RegistrationStatus.WAITLISTED]
+    if not waiting:
+        return {}
+    lines = Registration.objects.filter(
+        seminar__in={r.seminar_id for r in waiting}, status=RegistrationStatus.WAITLISTED
+    ).order_by("waitlisted_at", "pk")
+    ahead: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
+    for pk, seminar_id, day_id in lines.values_list("pk", "seminar_id", "workshop_day_id"):
+        ahead[seminar_id].append((pk, day_id))
+    places = {}
+    for registration in waiting:
+        day = registration.workshop_day
+        day_full = day is not None and day.confirmed_count >= day.capacity
+        position = 0
+        for pk, day_id in ahead[registration.seminar_id]:
+            if not day_full or day_id == day.pk:
+                position += 1
+            if pk == registration.pk:
+                break
+        places[registration.pk] = WaitlistPlace(position=position, day=day if day_full else None)
+    return places
+
+
+@dataclass
+class CompanySeminar:
+    """One seminar on the company's page: its registrations and the seats they hold."""
+
+    seminar: Seminar
+    seats_taken: int = 0
+    registrations: list[Registration] = field(default_factory=list)
+
+
+def _company_order(registration: Registration) -> tuple:
+    """Seat holders first, then the wait-list in its order, then the rest, newest first."""
+    status = registration.status
+    if status == RegistrationStatus.CONFIRMED:
+        return (0, registration.created_at.timestamp(), registration.pk)
+    if status == RegistrationStatus.WAITLISTED:
+        waited_since = registration.waitlisted_at or registration.created_at
+        return (1, waited_since.timestamp(), registration.pk)
+    return (2, -registration.created_at.timestamp(), -registration.pk)
+
+
+def company_page_read(*, company: Company) -> list[CompanySeminar]:
+    """Every seminar ``company`` has people in, the latest first, each with every registration
+    (its day, sessions, days checked in and wait-list place) and the seats the company holds, in
+    a fixed number of queries however many there are."""
+    registrations = list(
+        Registration.objects.filter(company=company)
+        .select_related("seminar", "workshop_day", "substituted_by")
+        .prefetch_related(
+            Prefetch(
+                "sessions",
+                queryset=BreakoutSession.objects.order_by("starts_at", "topic"),
+                to_attr="sessions_in_order",
+            ),
+            Prefetch(
+                "check_ins", queryset=CheckIn.objects.order_by("date"), to_attr="check_ins_in_order"
+            ),
+        )
+    )
+    places = waitlist_places(registrations=registrations)
+    seats = dict(
+        CompanyAllocation.objects.filter(company=company).values_list(
+            "seminar_id", "confirmed_count"
+        )
+    )
+    seminars: dict[int, CompanySeminar] = {}
+    for registration in sorted(registrations, key=_company_order):
+        registration.waitlist = places.get(registration.pk)
+        registration.is_active = registration.status in ACTIVE_STATUSES
+        entry = seminars.setdefault(
+            registration.seminar_id,
+            CompanySeminar(
+                seminar=registration.seminar, seats_taken=seats.get(registration.seminar_id, 0)
+            ),
+        )
+        entry.registrations.append(registration)
+    return sorted(
+        seminars.values(),
+        key=lambda entry: (entry.seminar.starts_at, entry.seminar.pk),
+        reverse=True,
+    )
+
+
+def company_registration_get(*, company: Company, registration_id: int) -> Registration:
+    """One of ``company``'s registrations, as the registrant's page reads it; 404 for any
+    other (another company's included)."""
+    return get_object_or_404(
+        Registration.objects.select_related("seminar", "company", "workshop_day"),
+        pk=registration_id,
+        company=company,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from events import views, views_checkin, views_manage
+from events import views, views_checkin, views_company, views_manage
 
 app_name = "events"
 
@@ -49,5 +49,17 @@ urlpatterns = [
         "registrations/<manage_token:token>/substitute/",
         views_manage.registration_substitute,
         name="registration_substitute",
+    ),
+    path("company/", views_company.company_link_request, name="company_link_request"),
+    path("company/<manage_token:token>/", views_company.company_detail, name="company_detail"),
+    path(
+        "company/<manage_token:token>/registrations/<int:registration_id>/cancel/",
+        views_company.company_registration_cancel,
+        name="company_registration_cancel",
+    ),
+    path(
+        "company/<manage_token:token>/registrations/<int:registration_id>/substitute/",
+        views_company.company_registration_substitute,
+        name="company_registration_substitute",
     ),
 ]

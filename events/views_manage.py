@@ -37,15 +37,19 @@ def private_page(view):
     @functools.wraps(view)
     def wrapped(request: HttpRequest, token: str) -> HttpResponse:
         registration = selectors.registration_get_by_token(token=token)
-        response = view(request, registration)
-        patch_cache_control(response, private=True, no_store=True)
-        # The link in the URL must not reach other sites in a Referer, but "no-referrer" would
-        # make browsers send "Origin: null" with the page's own forms, which CSRF refuses.
-        response["Referrer-Policy"] = "same-origin"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
+        return private_response(view(request, registration))
 
     return wrapped
+
+
+def private_response(response: HttpResponse) -> HttpResponse:
+    """A page behind a private link: never cached or indexed, its address kept on this site."""
+    patch_cache_control(response, private=True, no_store=True)
+    # The link in the URL must not reach other sites in a Referer, but "no-referrer" would
+    # make browsers send "Origin: null" with the page's own forms, which CSRF refuses.
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 _NOT_ACTIVE = {

@@ -65,6 +65,17 @@ def person(company, email: str, *, day, sessions=(), waitlist=False, now=None) -
     return fields
 
 
+def colleague(email: str, *, last_name: str = "Ramírez") -> dict:
+    """The fields ``registration_substitute`` takes for the colleague who takes a seat over."""
+    return {
+        "first_name": "Jorge",
+        "last_name": last_name,
+        "email": email,
+        "job_title": "Security coordinator",
+        "phone": "+52 664 555 0123",
+    }
+
+
 def assert_caps_hold(seminar: Seminar, seat_ledger) -> dict:
     """R2-R6 by row count: every cap holds, every counter equals its rows, one e-mail one seat."""
     seminar.refresh_from_db()

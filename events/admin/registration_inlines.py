@@ -39,7 +39,7 @@ class HistoryInline(ReadOnlyInline):
 
     model = RegistrationChange
     template = "admin/events/registration/history_inline.html"
-    fields = ["at", "action", "actor", "detail"]
+    fields = ["at", "action", "actor", "by_company_contact", "detail"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")

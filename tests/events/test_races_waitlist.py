@@ -27,7 +27,7 @@ from events.models import (
 )
 from events.services import registration_create
 from tests.factories import CompanyFactory, seminar_build
-from tests.races import Task, assert_caps_hold, person, race
+from tests.races import Task, assert_caps_hold, colleague, person, race
 
 pytestmark = [
     pytest.mark.postgres,
@@ -348,16 +348,12 @@ def test_race_substitute_same_registration_twice_one_wins(round_, seat_ledger):
     before = seat_ledger(seminar)
 
     def hand_over(registration: Registration, hand: int) -> Task:
-        colleague = {
-            "first_name": "Jorge",
-            "last_name": f"Hand {hand}",
-            "email": f"colleague{registration.pk}-{hand}@race.example",
-            "job_title": "Security coordinator",
-            "phone": "+52 664 555 0123",
-        }
+        fields = colleague(
+            f"colleague{registration.pk}-{hand}@race.example", last_name=f"Hand {hand}"
+        )
 
         def act(own):
-            return registration_substitute(registration=own, **colleague).email
+            return registration_substitute(registration=own, **fields).email
 
         return _own(registration.pk), act
 
@@ -396,15 +392,8 @@ def test_race_hand_over_to_an_email_that_registers_itself_one_wins(round_, seat_
     )
 
     def hand_over(registration: Registration, email: str) -> Task:
-        colleague = {
-            "first_name": "Jorge",
-            "last_name": "Ramírez",
-            "email": email,
-            "job_title": "Security coordinator",
-            "phone": "+52 664 555 0123",
-        }
         return _own(registration.pk), lambda own: str(
-            registration_substitute(registration=own, **colleague).status
+            registration_substitute(registration=own, **colleague(email)).status
         )
 
     tasks = []
