@@ -48,6 +48,14 @@ def staff_otp_verified(request: HttpRequest) -> bool:
     return bool(is_verified and is_verified())
 
 
+class OneTimeCodeInput(forms.TextInput):
+    """A two-factor code's field that never shows a code again: a page shown after a failed
+    sign-in is the same whatever was typed, and the code has expired by then anyway."""
+
+    def format_value(self, value):
+        return None
+
+
 def otp_login_form():
     """django-otp's admin login form, with one answer for every failed sign-in.
 
@@ -72,7 +80,9 @@ def otp_login_form():
             label=_("Two-factor code"),
             required=False,
             help_text=_("The six digits your authenticator app shows now."),
-            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+            widget=OneTimeCodeInput(
+                attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
+            ),
         )
 
         def clean_otp(self, user) -> None:

@@ -4,11 +4,10 @@ Each use case is one transaction that takes the seminar's row first (``events.se
 registration's; every freed seat goes to the wait-list in the same transaction.
 """
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _t
@@ -37,6 +36,7 @@ from events.outbox import outbox_write
 from events.services import (
     choices_validate,
     confirmation_code_generate,
+    email_unique_refused,
     manage_token_generate,
     picks_insert,
 )
@@ -171,18 +171,11 @@ def registration_change(
     return registration
 
 
-@contextmanager
-def _one_active_registration_per_email(email: str) -> Iterator[None]:
-    """R6: the unique index's refusal of a second active registration, as a domain error."""
-    try:
-        yield
-    except IntegrityError as exc:
-        if "events_registration_one_active_email" in str(exc):
-            raise AlreadyRegistered(
-                _t("%(email)s already holds a registration or wait-list place for this seminar.")
-                % {"email": email}
-            ) from exc
-        raise
+def _email_taken(email: str) -> AlreadyRegistered:
+    return AlreadyRegistered(
+        _t("%(email)s already holds a registration or wait-list place for this seminar.")
+        % {"email": email}
+    )
 
 
 def _describe_choice(day, sessions: list[BreakoutSession]) -> str:
@@ -212,7 +205,12 @@ def registration_substitute(
     email = email.strip()
     if email_normalized(email) == registration.email_normalized:
         raise AlreadyRegistered(_t("Enter your colleague's e-mail address, not yours."))
-    with _one_active_registration_per_email(email), transaction.atomic(durable=True):
+    with (
+        email_unique_refused(
+            seminar=registration.seminar, email=email, refusal=_email_taken(email)
+        ),
+        transaction.atomic(durable=True),
+    ):
         # The colleague's row first, as a registration writes its own: it locks nothing anyone
         # waits for but the same address's twin, and the two settle R6 between them before
         # either holds the seminar's row (taking that row first let a hand-over and a registration
@@ -341,7 +339,13 @@ def registration_details_update(
     unknown = details.keys() - set(PERSON_FIELDS)
     if unknown:
         raise ValueError(f"not a detail of the person: {', '.join(sorted(unknown))}")
-    with _one_active_registration_per_email(details.get("email", "")), transaction.atomic():
+    email = details.get("email", "")
+    with (
+        email_unique_refused(
+            seminar=registration.seminar, email=email, refusal=_email_taken(email)
+        ),
+        transaction.atomic(),
+    ):
         current = Registration.objects.select_for_update().get(pk=registration.pk)
         changed = {name: new for name, new in details.items() if getattr(current, name) != new}
         if not changed:

@@ -14,9 +14,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 
+from ctpat.emailaddress import email_normalized
 from ctpat.services import company_get_eligible
 from events import seats
-from events.enums import EmailKind, QuestionKind, RegistrationStatus, YesNo
+from events.enums import ACTIVE_STATUSES, EmailKind, QuestionKind, RegistrationStatus, YesNo
 from events.exceptions import (
     AlreadyRegistered,
     InvalidAnswer,
@@ -127,13 +128,21 @@ def answers_validate(*, seminar: Seminar, answers: Mapping[int, str]) -> list[Re
 
 
 @contextmanager
-def _duplicate_email_refused():
-    """R6's unique index turns the INSERT of a duplicate e-mail into a refusal."""
+def email_unique_refused(*, seminar: Seminar, email: str, refusal: AlreadyRegistered | None = None):
+    """R6: the unique constraint's refusal of a second active registration of one address.
+
+    Whether R6 refused is asked of the database once the write is rolled back (each database
+    words the error its own way), and answered with ``refusal``, ``AlreadyRegistered`` unless
+    the caller words it.
+    """
     try:
         yield
     except IntegrityError as exc:
-        if "events_registration_one_active_email" in str(exc):
-            raise AlreadyRegistered() from exc
+        holder = Registration.objects.filter(
+            seminar=seminar, email_normalized=email_normalized(email), status__in=ACTIVE_STATUSES
+        )
+        if email and holder.exists():
+            raise (refusal or AlreadyRegistered()) from exc
         raise
 
 
@@ -206,7 +215,10 @@ def registration_create(
 def _registration_save(*, person, sessions, answers, waitlist, now) -> Registration:
     """The registration's transaction: its rows, then its seats (or its wait-list place)."""
     seminar, company = person["seminar"], person["company"]
-    with _duplicate_email_refused(), transaction.atomic(durable=True):
+    with (
+        email_unique_refused(seminar=seminar, email=person["email"]),
+        transaction.atomic(durable=True),
+    ):
         # The rows first: they lock nothing anyone waits for but a twin registration of the
         # same e-mail, which R6's unique index refuses here, before either holds the seminar.
         registration = Registration.objects.create(
