@@ -39,6 +39,7 @@ class EmailKind(models.TextChoices):
     LINK_REISSUED = "link_reissued", _("New private link")
     REMINDER = "reminder", _("Reminder")
     COMPANY_NOTICE = "company_notice", _("Notice to the company's CTPAT point of contact")
+    CERTIFICATE = "certificate", _("Certificate of attendance")
 
 
 class QuestionKind(models.TextChoices):

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ctpat.exceptions import DomainError
 from ctpat.ratelimit import rate_limited
-from events import changes, selectors
+from events import certificates, changes, selectors
 from events.enums import ACTIVE_STATUSES, RegistrationStatus
 from events.exceptions import CancellationClosed, RegistrationNotActive
 from events.forms_manage import RegistrationChangeForm, RegistrationSubstituteForm
@@ -107,6 +107,7 @@ def registration_detail(request: HttpRequest, registration: Registration) -> Htt
             waitlist=waitlist_place(registration=registration),
             manage_link=settings.SITE_URL + request.path,
             substitute=registration.substituted_by,
+            certificate_due=certificates.certificate_due(registration=registration),
         ),
     )
 
