@@ -103,6 +103,7 @@ def measure(*, papers: list[str]) -> dict:
         )
         walls.append(wall)
         cpus.append(cpu)
+    print(f"certificate: {statistics.median(walls):.3f} s", file=sys.stderr, flush=True)
     rows.append(
         ("certificate, median of 5", statistics.median(walls), statistics.median(cpus), content)
     )

@@ -93,5 +93,6 @@ def badges_context(*, seminar: Seminar, day: WorkshopDay | None = None) -> dict:
 
 def badges_pdf(*, seminar: Seminar, day: WorkshopDay | None = None, paper: str = "a4") -> bytes:
     """The badges as a PDF on ``paper`` (``"a4"`` or ``"letter"``), sheets as the page prints."""
-    html = render_to_string(BADGES_TEMPLATE, badges_context(seminar=seminar, day=day))
+    context = badges_context(seminar=seminar, day=day) | {"for_pdf": True}
+    html = render_to_string(BADGES_TEMPLATE, context)
     return pdf_render(html, stylesheets=[page_size_css(paper)])
