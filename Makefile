@@ -32,6 +32,7 @@ demo: install var/secret_key
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --slug held-demo --held
 	$(DEMO_ENV) $(BIN)/python manage.py demo_staff --i-know-this-is-local
 	@echo
 	@echo "  The site:        http://$(HOST):$(PORT)/"
@@ -39,6 +40,11 @@ demo: install var/secret_key
 	@echo "  Eligible:        DEMO00001 … DEMO00050 (two people per company)"
 	@echo "  Refused:         DEMOAPPL1 (applicant), DEMOSUSP1 (suspended), DEMOREMV1 (removed), DEMOEXPD1 (expired)"
 	@echo "  Admin:           http://$(HOST):$(PORT)/admin/ with the demo-admin account above"
+	@echo "  Held seminar:    'held-demo' ended yesterday: its attendance report and certificates are in the admin"
+	@echo "                   (Seminars → the held one → Attendance; the company page → certificates)"
+	@echo "  Company page:    DEMO00001's own page (its seats at both seminars, certificates of the held one):"
+	@$(DEMO_ENV) $(BIN)/python manage.py company_link DEMO00001 | sed -n '$$s/^/                   /p'
+	@echo "                   ('manage.py company_link ACCOUNT' issues one for any company; links last 7 days)"
 	@echo "  Two-factor code: scan the QR code above, or run 'make demo-code' for the current code"
 	@echo "  E-mails are printed below (console backend). Stop with Ctrl-C."
 	@echo

@@ -132,38 +132,29 @@ def axes_lockout_response(request: HttpRequest, original_response=None, credenti
 # --- What each kind of request counts against -----------------------------------------------
 
 
-def _registration_keys(request: HttpRequest, **kwargs) -> list[Key]:
-    """An account number and an e-mail address count per client: a stranger's posts naming
+def _per_client_keys(policy: str):
+    """A form that names a company and a person (registering, asking for the company's link):
+    the account number and the e-mail address count per client, so a stranger's posts naming
     them cannot lock the company or the person out, while one client still cannot try either in
     bulk (the same one again and again: its own counter; many: the client's own limit)."""
-    if request.method != "POST":
-        return []
-    from ctpat.services import normalize_account_number
 
-    account = normalize_account_number(request.POST.get("account_number", "")[:_VALUE_MAX_LENGTH])
-    email = email_normalized(request.POST.get("email", "")[:_VALUE_MAX_LENGTH])
-    ip = client_ip(request)
-    return [
-        ("register-account", account and f"{ip}\0{account}"),
-        ("register-email", email and f"{ip}\0{email}"),
-        ("register-ip", ip),
-    ]
+    def keys(request: HttpRequest, **kwargs) -> list[Key]:
+        if request.method != "POST":
+            return []
+        from ctpat.services import normalize_account_number
 
+        account = normalize_account_number(
+            request.POST.get("account_number", "")[:_VALUE_MAX_LENGTH]
+        )
+        email = email_normalized(request.POST.get("email", "")[:_VALUE_MAX_LENGTH])
+        ip = client_ip(request)
+        return [
+            (f"{policy}-account", account and f"{ip}\0{account}"),
+            (f"{policy}-email", email and f"{ip}\0{email}"),
+            (f"{policy}-ip", ip),
+        ]
 
-def _company_link_keys(request: HttpRequest, **kwargs) -> list[Key]:
-    """The request for a company's page link: by account number, by address and by client, as
-    registration counts (each request may send an e-mail)."""
-    if request.method != "POST":
-        return []
-    from ctpat.services import normalize_account_number
-
-    account = normalize_account_number(request.POST.get("account_number", "")[:_VALUE_MAX_LENGTH])
-    email = request.POST.get("email", "")[:_VALUE_MAX_LENGTH].strip().lower()
-    return [
-        ("company-account", account),
-        ("company-email", email),
-        ("company-ip", client_ip(request)),
-    ]
+    return keys
 
 
 def _manage_keys(request: HttpRequest, *, token: str = "", **kwargs) -> list[Key]:
@@ -180,8 +171,8 @@ def _checkin_keys(request: HttpRequest, **kwargs) -> list[Key]:
 
 
 POLICIES: dict[str, Callable[..., list[Key]]] = {
-    "registration": _registration_keys,
-    "company": _company_link_keys,
+    "registration": _per_client_keys("register"),
+    "company": _per_client_keys("company"),
     "manage": _manage_keys,
     "checkin": _checkin_keys,
 }

@@ -234,6 +234,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes.apps": {"level": "WARNING"},  # its start-up banner, in every command
+        "weasyprint.progress": {"level": "WARNING"},  # each step of every PDF made
         # A refused form (422), a 404 or a 429 is the visitor's answer, not an event for the
         # operators: a rush morning's thousands of them would bury the errors (5xx stay logged;
         # the access log keeps every status).

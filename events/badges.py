@@ -5,12 +5,17 @@ from dataclasses import dataclass
 
 import segno
 from django.db.models import Prefetch
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _t
 
 from events.enums import RegistrationStatus
 from events.models import Registration, RegistrationSession, Seminar, WorkshopDay
+from events.pdf import page_size_css, pdf_render
 
 BADGES_PER_SHEET = 8
+# One template for the page staff print from the browser and for the PDF a print shop takes.
+BADGES_TEMPLATE = "admin/events/seminar/badges.html"
 
 
 @dataclass(frozen=True)
@@ -20,15 +25,19 @@ class Badge:
     qr_svg: SafeString
 
 
-def badge_qr_svg(code: str) -> SafeString:
+def qr_svg(text: str, *, svgclass: str) -> SafeString:
     """A full-size QR code (never Micro QR, which phone scanners often miss) as inline SVG.
 
-    No size attributes: the stylesheet sizes it, and segno writes no ``style`` attribute that a
-    Content-Security-Policy would block.
+    No size attributes: the stylesheet sizes it by ``svgclass``, and segno writes no ``style``
+    attribute that a Content-Security-Policy would block.
     """
-    qr = segno.make(code, micro=False, error="m")
-    # The markup is segno's own: paths drawn from the code, never the code as text.
-    return mark_safe(qr.svg_inline(scale=1, border=2, omitsize=True, svgclass="badge__qr"))
+    qr = segno.make(text, micro=False, error="m")
+    # The markup is segno's own: paths drawn from the text, never the text itself.
+    return mark_safe(qr.svg_inline(scale=1, border=2, omitsize=True, svgclass=svgclass))
+
+
+def badge_qr_svg(code: str) -> SafeString:
+    return qr_svg(code, svgclass="badge__qr")
 
 
 def name_sort_key(registration: Registration) -> tuple:
@@ -69,3 +78,21 @@ def badge_sheets(*, seminar: Seminar, day: WorkshopDay | None = None) -> list[li
     ]
     size = BADGES_PER_SHEET
     return [badges[start : start + size] for start in range(0, len(badges), size)]
+
+
+def badges_context(*, seminar: Seminar, day: WorkshopDay | None = None) -> dict:
+    sheets = badge_sheets(seminar=seminar, day=day)
+    return {
+        "seminar": seminar,
+        "day": day,
+        "sheets": sheets,
+        "badge_count": sum(len(sheet) for sheet in sheets),
+        "title": _t("Badges: %(seminar)s") % {"seminar": seminar},
+    }
+
+
+def badges_pdf(*, seminar: Seminar, day: WorkshopDay | None = None, paper: str = "a4") -> bytes:
+    """The badges as a PDF on ``paper`` (``"a4"`` or ``"letter"``), sheets as the page prints."""
+    context = badges_context(seminar=seminar, day=day) | {"for_pdf": True}
+    html = render_to_string(BADGES_TEMPLATE, context)
+    return pdf_render(html, stylesheets=[page_size_css(paper)])

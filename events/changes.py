@@ -206,9 +206,7 @@ def registration_substitute(
     if email_normalized(email) == registration.email_normalized:
         raise AlreadyRegistered(_t("Enter your colleague's e-mail address, not yours."))
     with (
-        email_unique_refused(
-            seminar=registration.seminar, email=email, refusal=_email_taken(email)
-        ),
+        email_unique_refused(refusal=_email_taken(email)),
         transaction.atomic(durable=True),
     ):
         # The colleague's row first, as a registration writes its own: it locks nothing anyone
@@ -341,9 +339,7 @@ def registration_details_update(
         raise ValueError(f"not a detail of the person: {', '.join(sorted(unknown))}")
     email = details.get("email", "")
     with (
-        email_unique_refused(
-            seminar=registration.seminar, email=email, refusal=_email_taken(email)
-        ),
+        email_unique_refused(refusal=_email_taken(email)),
         transaction.atomic(),
     ):
         current = Registration.objects.select_for_update().get(pk=registration.pk)

@@ -7,6 +7,7 @@ actor, so every rule, e-mail and promotion is the same and the history says who 
 
 from django.db import transaction
 
+from ctpat.emailaddress import email_normalized
 from ctpat.models import Company
 from ctpat.services import normalize_account_number
 from events.outbox import outbox_write_company_link
@@ -14,13 +15,13 @@ from events.outbox import outbox_write_company_link
 
 def company_link_request(*, account_number: str, email: str, language: str) -> bool:
     """E-mail a link to the company's page to its point of contact, when ``email`` is that
-    address (case-insensitive) on the company's partner record. Whether it was sent is for the
-    caller's records only: the person asking is told the same either way."""
+    address on the company's partner record (compared as R6 compares addresses). Whether it was
+    sent is for the caller's records only: the person asking is told the same either way."""
     company = Company.objects.filter(
         account_number=normalize_account_number(account_number)
     ).first()
-    address = email.strip().lower()
-    if company is None or not address or company.poc_email.strip().lower() != address:
+    address = email_normalized(email)
+    if company is None or not address or email_normalized(company.poc_email) != address:
         return False
     with transaction.atomic(durable=True):
         outbox_write_company_link(company=company, language=language)

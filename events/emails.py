@@ -181,6 +181,10 @@ def _context(*, email: OutboundEmail, reads: Reads) -> dict:
         context["manage_url"] = registration_manage_url(registration=registration)
         # GET of this page only asks to confirm: mail scanners that follow links cancel nothing.
         context["cancel_url"] = context["manage_url"] + "cancel/"
+    if email.kind == EmailKind.CERTIFICATE:
+        context["certificate_url"] = settings.SITE_URL + reverse(
+            "events:registration_certificate", args=[registration.manage_token]
+        )
     if email.kind == EmailKind.WAITLISTED:
         context["position"] = waitlist_position(registration=registration)
     if email.kind == EmailKind.REMINDER:
@@ -282,6 +286,7 @@ def _subject(*, email: OutboundEmail, context: dict) -> str:
         EmailKind.CHANGED: _t("%(seminar)s: your registration was changed — code %(code)s"),
         EmailKind.CANCELLED: _t("%(seminar)s: registration cancelled — code %(code)s"),
         EmailKind.LINK_REISSUED: _t("%(seminar)s: your new private link — code %(code)s"),
+        EmailKind.CERTIFICATE: _t("%(seminar)s: your certificate of attendance"),
     }
     return templates[kind] % values
 

@@ -40,6 +40,7 @@ class EmailKind(models.TextChoices):
     REMINDER = "reminder", _("Reminder")
     COMPANY_NOTICE = "company_notice", _("Notice to the company's CTPAT point of contact")
     COMPANY_LINK = "company_link", _("Link to the company's page")
+    CERTIFICATE = "certificate", _("Certificate of attendance")
 
 
 class CompanyLinkOrigin(models.TextChoices):

@@ -128,3 +128,17 @@ class NotWaitlisted(DomainError):
     """Staff chose someone to promote who is not (or no longer) on the wait-list."""
 
     message = _("This registration is not on the wait-list, so it cannot be promoted.")
+
+
+class CertificateUnavailable(DomainError):
+    """No certificate of attendance can be issued for this registration (yet)."""
+
+
+class SeminarNotEnded(CertificateUnavailable):
+    message = _("Certificates of attendance are issued once the seminar has ended.")
+
+
+class NeverCheckedIn(CertificateUnavailable):
+    message = _(
+        "This person was never checked in at the seminar, so there is no certificate of attendance."
+    )

@@ -547,6 +547,31 @@ class CheckIn(models.Model):
         return f"{self.registration_id} @ {self.date}"
 
 
+class Certificate(models.Model):
+    """Evidence that a person attended a seminar that has ended (CTPAT's training criteria).
+
+    The verification code is drawn at random and stored, never derived from a secret, so every
+    printed certificate stays verifiable whatever keys are rotated later.
+    """
+
+    registration = models.OneToOneField(
+        Registration,
+        on_delete=models.PROTECT,
+        related_name="certificate",
+        verbose_name=_("registration"),
+    )
+    code = models.CharField(_("verification code"), max_length=32, unique=True, editable=False)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("certificate of attendance")
+        verbose_name_plural = _("certificates of attendance")
+        ordering = ["-issued_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 # The longest answer a registrant may type, and the longest option staff may offer.
 ANSWER_MAX_LENGTH = 500
 OPTION_MAX_LENGTH = 200

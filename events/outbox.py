@@ -76,33 +76,81 @@ def outbox_write(
         )
     # ignore_conflicts: a message with the same dedupe key was already written (a reminder).
     written = OutboundEmail.objects.bulk_create(emails, ignore_conflicts=dedupe_key is not None)
-    _deliver_on_commit(written, dedupe_key=dedupe_key)
+    _deliver_after_commit(written, keys=[dedupe_key] if dedupe_key is not None else [])
     return written
 
 
-def outbox_write_company_link(*, company: Company, language: str) -> OutboundEmail:
+def outbox_write_once(
+    *,
+    registrations: Iterable[Registration],
+    kind: str,
+    dedupe_key: Callable[[Registration], str],
+    context: dict | None = None,
+) -> int:
+    """Write one message of ``kind`` to each registrant who has not had the one
+    ``dedupe_key(registration)`` names, in one INSERT in the caller's transaction (no company
+    notice: for reminders and certificates). Returns how many were written; the unique key makes
+    a second run at the same moment write nothing twice."""
+    keys = {registration.pk: dedupe_key(registration) for registration in registrations}
+    done = set(
+        OutboundEmail.objects.filter(dedupe_key__in=keys.values()).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    emails = [
+        OutboundEmail(
+            kind=kind,
+            registration=registration,
+            to=registration.email,
+            context=context or {},
+            dedupe_key=keys[registration.pk],
+        )
+        for registration in registrations
+        if keys[registration.pk] not in done
+    ]
+    written = OutboundEmail.objects.bulk_create(emails, ignore_conflicts=True)
+    _deliver_after_commit(written, keys=[email.dedupe_key for email in emails])
+    return len(emails)
+
+
+# At most one requested link per company in this long: the link just sent works for days, and
+# whoever keeps asking (from however many clients) cannot fill the point of contact's inbox.
+COMPANY_LINK_EMAIL_EVERY = timedelta(minutes=5)
+
+
+def outbox_write_company_link(
+    *, company: Company, language: str, now: datetime | None = None
+) -> None:
     """The message that carries a link to the company's page to its point of contact, in
-    ``language``. The link itself is issued when the message is rendered, so no working link
-    waits in the outbox."""
-    email = OutboundEmail.objects.create(
+    ``language``, unless one was already written for the company in the same
+    ``COMPANY_LINK_EMAIL_EVERY``. The link itself is issued when the message is rendered, so no
+    working link waits in the outbox."""
+    now = now or timezone.now()
+    window = int(now.timestamp() // COMPANY_LINK_EMAIL_EVERY.total_seconds())
+    key = f"company-link:{company.pk}:{window}"
+    email = OutboundEmail(
         kind=EmailKind.COMPANY_LINK,
         company=company,
         to=company.poc_email,
         context={"language": language},
+        dedupe_key=key,
+        created_at=now,
+        next_attempt_at=now,
     )
-    _deliver_on_commit([email])
-    return email
+    written = OutboundEmail.objects.bulk_create([email], ignore_conflicts=True)
+    _deliver_after_commit(written, keys=[key])
 
 
-def _deliver_on_commit(written: list[OutboundEmail], *, dedupe_key: str | None = None) -> None:
+def _deliver_after_commit(written: list[OutboundEmail], *, keys: list[str]) -> None:
+    """With ``OUTBOX_DELIVER_ON_COMMIT``, send the messages just written once the change commits."""
     if not settings.OUTBOX_DELIVER_ON_COMMIT:
         return
     ids = [email.pk for email in written if email.pk is not None]
-    if dedupe_key is not None:
-        # With ignore_conflicts the database returns no ids: find the row by its key.
-        ids += OutboundEmail.objects.filter(
-            dedupe_key=dedupe_key, sent_at__isnull=True
-        ).values_list("pk", flat=True)
+    if keys:
+        # With ignore_conflicts the database returns no ids: find the rows by their keys.
+        ids += OutboundEmail.objects.filter(dedupe_key__in=keys, sent_at__isnull=True).values_list(
+            "pk", flat=True
+        )
     # robust: the change has committed; nothing in delivery may undo its answer.
     transaction.on_commit(lambda: outbox_deliver(ids=ids), robust=True)
 

@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from events.enums import EmailKind, RegistrationStatus
-from events.models import OutboundEmail, Registration
-from events.outbox import outbox_write
+from events.models import Registration
+from events.outbox import outbox_write_once
 
 
 def _local_day_bounds(day) -> tuple[datetime, datetime]:
@@ -32,24 +32,11 @@ def reminders_send(*, days: int, now: datetime | None = None) -> int:
         seminar__starts_at__gte=starts_from,
         seminar__starts_at__lt=starts_before,
         status=RegistrationStatus.CONFIRMED,
-    ).select_related("company")
-    written = 0
+    )
     with transaction.atomic(durable=True):
-        keys = {r.pk: f"reminder:{r.pk}:{days}" for r in registrations}
-        done = set(
-            OutboundEmail.objects.filter(dedupe_key__in=keys.values()).values_list(
-                "dedupe_key", flat=True
-            )
+        return outbox_write_once(
+            registrations=list(registrations),
+            kind=EmailKind.REMINDER,
+            dedupe_key=lambda registration: f"reminder:{registration.pk}:{days}",
+            context={"days": days},
         )
-        for registration in registrations:
-            key = keys[registration.pk]
-            if key in done:
-                continue
-            outbox_write(
-                registration=registration,
-                kind=EmailKind.REMINDER,
-                context={"days": days},
-                dedupe_key=key,
-            )
-            written += 1
-    return written

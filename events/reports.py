@@ -373,10 +373,14 @@ class SessionAttendance(_Turnout):
 class AttendanceReport:
     days: list[DayAttendance]
     sessions: list[SessionAttendance]
+    # People checked in on at least one day, and the certificates of attendance issued so far.
+    attendees: int = 0
+    certificates: int = 0
 
 
 def attendance_report(*, seminar: Seminar, today: date | None = None) -> AttendanceReport:
-    """Who came, per seminar date and per session, against who was expected: four queries.
+    """Who came, per seminar date and per session, against who was expected, and the
+    certificates issued: five queries.
 
     On a plenary date every confirmed person is expected; on a workshop date, the people
     registered for that day. A session counts the people who picked it and checked in that day.
@@ -419,7 +423,13 @@ def attendance_report(*, seminar: Seminar, today: date | None = None) -> Attenda
         )
         .order_by("day__date", "starts_at", "topic", "pk")
     )
+    people = Registration.objects.filter(seminar=seminar).aggregate(
+        attendees=Count("pk", filter=Q(checked_in_at__isnull=False)),
+        certificates=Count("certificate"),
+    )
     return AttendanceReport(
+        attendees=people["attendees"],
+        certificates=people["certificates"],
         days=days,
         sessions=[
             SessionAttendance(

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from events import views, views_checkin, views_company, views_manage
+from events import views, views_certificates, views_checkin, views_company, views_manage
 
 app_name = "events"
 
@@ -17,7 +17,14 @@ class ManageTokenConverter:
         return value
 
 
+class CertificateCodeConverter(ManageTokenConverter):
+    """A verification code as printed or typed (hyphens optional); anything else is a 404."""
+
+    regex = "[A-Za-z0-9-]{1,40}"
+
+
 register_converter(ManageTokenConverter, "manage_token")
+register_converter(CertificateCodeConverter, "certificate_code")
 
 urlpatterns = [
     path("", views.seminar_list, name="seminar_list"),
@@ -61,5 +68,20 @@ urlpatterns = [
         "company/<manage_token:token>/registrations/<int:registration_id>/substitute/",
         views_company.company_registration_substitute,
         name="company_registration_substitute",
+    ),
+    path(
+        "company/<manage_token:token>/registrations/<int:registration_id>/certificate/",
+        views_company.company_registration_certificate,
+        name="company_registration_certificate",
+    ),
+    path(
+        "registrations/<manage_token:token>/certificate/",
+        views_certificates.registration_certificate,
+        name="registration_certificate",
+    ),
+    path(
+        "certificates/<certificate_code:code>/",
+        views_certificates.certificate_verify,
+        name="certificate_verify",
     ),
 ]

@@ -15,18 +15,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ctpat.exceptions import DomainError
 from ctpat.ratelimit import rate_limited
-from events import changes, companies, selectors
+from events import certificates, changes, companies, selectors
 from events.company_links import company_link_get_by_token
 from events.enums import RegistrationStatus
 from events.forms_manage import CompanyLinkRequestForm, CompanySubstituteForm
 from events.history import CompanyContact
 from events.models import CompanyLink, Registration
 from events.views import REFUSED_STATUS, refusal_add
-from events.views_manage import private_response, refusals
+from events.views_manage import freed_seat, private_response, refusals
 
 
 @require_http_methods(["GET", "POST"])
@@ -68,6 +69,7 @@ def company_detail(request: HttpRequest, link: CompanyLink, token: str) -> HttpR
     for entry in seminars:
         for registration in entry.registrations:
             registration.refusals = refusals(registration)
+            registration.certificate_due = certificates.certificate_due(registration=registration)
     return render(
         request,
         "events/company_detail.html",
@@ -110,36 +112,41 @@ def _render(request, template, context, *, refused: bool) -> HttpResponse:
     return render(request, template, context, status=REFUSED_STATUS if refused else 200)
 
 
+# What the page says once a registration is cancelled, by what becomes of its seat
+# (``views_manage.freed_seat``).
+_CANCELLED = {
+    "waitlist": _(
+        "The registration of %(name)s is cancelled. The seat goes to the next person on the "
+        "wait-list who can take it."
+    ),
+    "anyone": _(
+        "The registration of %(name)s is cancelled. The seat is free again for anyone to take."
+    ),
+    "nobody": _("The registration of %(name)s is cancelled."),
+}
+_LEFT_WAITLIST = _("%(name)s has left the wait-list.")
+
+
 @company_action
 def company_registration_cancel(
     request: HttpRequest, contact: CompanyContact, context: dict
 ) -> HttpResponse:
     template = "events/company_registration_cancel.html"
     registration: Registration = context["registration"]
+    confirmed = registration.status == RegistrationStatus.CONFIRMED
     context["position"] = selectors.waitlist_position(registration=registration)
+    context["freed_seat"] = freed_seat(registration) if confirmed else None
     refusal = context["refusals"]["cancel"]
     if request.method == "GET":
         return _render(request, template, context, refused=False)
     if refusal is None:
-        was_confirmed = registration.status == RegistrationStatus.CONFIRMED
         try:
             changes.registration_cancel(registration=registration, actor=contact)
         except DomainError as exc:
             refusal = exc.message
         else:
-            names = {"name": registration.full_name}
-            messages.success(
-                request,
-                (
-                    _t(
-                        "The registration of %(name)s is cancelled. The seat goes to the next "
-                        "person waiting."
-                    )
-                    if was_confirmed
-                    else _t("%(name)s has left the wait-list.")
-                )
-                % names,
-            )
+            done = _CANCELLED[context["freed_seat"]] if confirmed else _LEFT_WAITLIST
+            messages.success(request, done % {"name": registration.full_name})
             return redirect(context["page_url"])
     context["refusal"] = refusal
     return _render(request, template, context, refused=True)
@@ -178,3 +185,17 @@ def company_registration_substitute(
             )
             return redirect(context["page_url"])
     return _render(request, template, context, refused=True)
+
+
+@rate_limited("manage")
+@company_page
+@require_GET
+def company_registration_certificate(
+    request: HttpRequest, link: CompanyLink, token: str, registration_id: int
+) -> HttpResponse:
+    """An attendee's certificate as a PDF, for the company's records; 404 while there is none
+    and for anyone not of the company."""
+    registration = selectors.company_registration_get(
+        company=link.company, registration_id=registration_id
+    )
+    return certificates.certificate_pdf_response(registration=registration)

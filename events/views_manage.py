@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ctpat.exceptions import DomainError
 from ctpat.ratelimit import rate_limited
-from events import changes, selectors
+from events import certificates, changes, selectors
 from events.enums import ACTIVE_STATUSES, RegistrationStatus
 from events.exceptions import CancellationClosed, RegistrationNotActive
 from events.forms_manage import RegistrationChangeForm, RegistrationSubstituteForm
@@ -72,7 +72,7 @@ def refusals(registration: Registration, *, now: datetime | None = None) -> dict
     cancel = str(CancellationClosed.message) if now >= seminar.starts_at else None
     if registration.checked_in_at:
         change = _t(
-            "You have checked in, so this registration can no longer be changed or handed over."
+            "This registration is checked in, so it can no longer be changed or handed over."
         )
     elif now >= seminar.registration_closes_at:
         change = _t(
@@ -132,6 +132,7 @@ def registration_detail(request: HttpRequest, registration: Registration) -> Htt
             waitlist=waitlist_place(registration=registration),
             manage_link=settings.SITE_URL + request.path,
             substitute=registration.substituted_by,
+            certificate_due=certificates.certificate_due(registration=registration),
         ),
     )
 

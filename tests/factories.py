@@ -1,6 +1,7 @@
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import factory
+from django.db.models import F
 from django.utils import timezone
 
 from ctpat.enums import BusinessType, CertificationStatus
@@ -125,3 +126,32 @@ COLLEAGUE = {
     "job_title": "Security coordinator",
     "phone": "+52 664 555 0123",
 }
+
+
+def seminar_ended_yesterday(seminar: Seminar) -> Seminar:
+    """Move ``seminar`` so that it ran from four days ago until yesterday (local dates), its
+    workshop days (at most two) on its second and last days and their sessions with them.
+
+    The registration window stays as it was: tests register people through the service first,
+    then check them in on the seminar's past days.
+    """
+    first = timezone.localdate() - timedelta(days=4)
+    zone = timezone.get_current_timezone()
+    Seminar.objects.filter(pk=seminar.pk).update(
+        starts_at=datetime.combine(first, time(8), zone),
+        ends_at=datetime.combine(first + timedelta(days=3), time(17), zone),
+    )
+    days = list(seminar.days.order_by("date", "pk"))
+    # Through far-away dates first: a seminar's workshop dates are unique at every step.
+    for base in (100, 0):
+        for index, day in enumerate(days):
+            WorkshopDay.objects.filter(pk=day.pk).update(
+                date=first + timedelta(days=base + 1 + 2 * index)
+            )
+    for day in days:
+        shift = first + timedelta(days=1 + 2 * days.index(day)) - day.date
+        BreakoutSession.objects.filter(day=day).update(
+            starts_at=F("starts_at") + shift, ends_at=F("ends_at") + shift
+        )
+    seminar.refresh_from_db()
+    return seminar

@@ -35,3 +35,7 @@ def test_make_demo_serves_with_the_projects_gunicorn_configuration():
     serve = [line for line in _dry_run().splitlines() if "gunicorn ctpat.wsgi" in line]
     assert len(serve) == 1
     assert "-c ctpat/gunicorn.conf.py" in serve[0]
+
+
+def test_make_demo_prints_a_company_page_link():
+    assert "manage.py company_link DEMO00001" in _dry_run()

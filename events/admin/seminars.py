@@ -19,13 +19,15 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ctpat.admin_inlines import UntitledRowsMixin
-from events import badges, capacity, reports, roster
+from events import badges, capacity, certificates, reports, roster
 from events.admin.common import _promoted_report, date_and_time
 from events.admin.questions import SeminarQuestionInline
-from events.exceptions import CapacityBelowConfirmed
+from events.exceptions import CapacityBelowConfirmed, SeminarNotEnded
 from events.models import BreakoutSession, Seminar, WorkshopDay
+from events.pdf import PAPER_SIZES, pdf_response
 from events.waitlist import waitlist_promote
 
 # The seat limits that only events.capacity may set on a saved row.
@@ -213,7 +215,7 @@ class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
     readonly_fields = ["confirmed_count", "created_at"]
     date_hierarchy = "starts_at"
     inlines = [WorkshopDayInline, SeminarQuestionInline]
-    actions = ["waitlist_promote_action"]
+    actions = ["waitlist_promote_action", "certificates_send_action"]
     change_form_template = "admin/events/seminar/change_form.html"
     fieldsets = [
         (
@@ -261,6 +263,9 @@ class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
             path("<int:pk>/roster.csv", wrap(self.roster_view), name="events_seminar_roster"),
             path("<int:pk>/dashboard/", wrap(self.dashboard_view), name="events_seminar_dashboard"),
             path("<int:pk>/badges/", wrap(self.badges_view), name="events_seminar_badges"),
+            path(
+                "<int:pk>/badges.pdf", wrap(self.badges_pdf_view), name="events_seminar_badges_pdf"
+            ),
             path(
                 "<int:pk>/attendance/",
                 wrap(self.attendance_view),
@@ -337,8 +342,8 @@ class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
         response["Content-Disposition"] = disposition
         return response
 
-    def badges_view(self, request, pk):
-        """Print-ready badges of the confirmed people; ``?day=<id>`` for one workshop day."""
+    def _badges_of(self, request, pk) -> tuple[Seminar, WorkshopDay | None]:
+        """The seminar, and the workshop day of ``?day=<id>`` (None: the whole seminar)."""
         seminar = self._report_seminar(request, pk, permission=EXPORT_ROSTER)
         day = None
         if "day" in request.GET:
@@ -346,15 +351,23 @@ class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
             if not DAY_ID.fullmatch(day_id):
                 raise Http404
             day = get_object_or_404(WorkshopDay, seminar=seminar, pk=int(day_id))
-        sheets = badges.badge_sheets(seminar=seminar, day=day)
-        context = {
-            "seminar": seminar,
-            "day": day,
-            "sheets": sheets,
-            "badge_count": sum(len(sheet) for sheet in sheets),
-            "title": _("Badges: %(seminar)s") % {"seminar": seminar},
-        }
-        return TemplateResponse(request, "admin/events/seminar/badges.html", context)
+        return seminar, day
+
+    def badges_view(self, request, pk):
+        """Print-ready badges of the confirmed people; ``?day=<id>`` for one workshop day."""
+        seminar, day = self._badges_of(request, pk)
+        context = badges.badges_context(seminar=seminar, day=day)
+        return TemplateResponse(request, badges.BADGES_TEMPLATE, context)
+
+    def badges_pdf_view(self, request, pk):
+        """The same badges as a PDF for a print shop: ``?paper=a4`` (default) or ``letter``."""
+        seminar, day = self._badges_of(request, pk)
+        paper = request.GET.get("paper", "a4")
+        if paper not in PAPER_SIZES:
+            raise Http404
+        content = badges.badges_pdf(seminar=seminar, day=day, paper=paper)
+        name = f"badges-{seminar.slug}{f'-day-{day.pk}' if day else ''}-{paper}.pdf"
+        return pdf_response(content, filename=name, attachment=True)
 
     def roster_view(self, request, pk):
         """The roster as CSV; ``?excel=1`` adds a BOM, ``?status=all`` the wait-listed too."""
@@ -384,6 +397,31 @@ class SeminarAdmin(CapacityAdminMixin, nested_admin.NestedModelAdmin):
                         "%(seminar)s: nobody was promoted (no free seat, nobody waiting who fits "
                         "every rule, or registration is closed)."
                     )
+                    % {"seminar": seminar},
+                )
+
+    @admin.action(description=_("E-mail certificates of attendance"), permissions=["change"])
+    def certificates_send_action(self, request, queryset):
+        """What ``send_certificates`` does: each attendee gets their certificate's link once."""
+        for seminar in queryset:
+            try:
+                written = certificates.certificates_send(seminar=seminar)
+            except SeminarNotEnded as exc:
+                messages.error(
+                    request, _("%(obj)s: %(refusal)s") % {"obj": seminar, "refusal": exc.message}
+                )
+                continue
+            if written:
+                text = ngettext(
+                    "%(seminar)s: %(count)d certificate of attendance e-mailed.",
+                    "%(seminar)s: %(count)d certificates of attendance e-mailed.",
+                    written,
+                )
+                messages.success(request, text % {"seminar": seminar, "count": written})
+            else:
+                messages.info(
+                    request,
+                    _("%(seminar)s: no new certificate to send; every attendee has had theirs.")
                     % {"seminar": seminar},
                 )
 

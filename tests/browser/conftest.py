@@ -323,6 +323,9 @@ def browser(chromium, live_server, transactional_db, language, viewport):
         viewport={"width": width, "height": height},
         device_scale_factor=1,
         is_mobile=viewport == "phone",
+        # The flag alone leaves Bootstrap's smooth scrolling on: a jump to a field would still
+        # be under way when a test looks where it landed.
+        reduced_motion="reduce",
     )
     context.set_default_timeout(WAIT_MS)
     context.set_default_navigation_timeout(PAGE_LOAD_MS)

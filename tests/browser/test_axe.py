@@ -18,9 +18,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ctpat.enums import CertificationStatus
+from events.certificates import certificate_issue
 from events.changes import registration_cancel
+from events.checkin import registration_check_in
 from tests.browser.conftest import PERSON, axe_violations, seminar_running
-from tests.factories import CompanyFactory, RegistrationFactory, SeminarFactory
+from tests.factories import (
+    CompanyFactory,
+    RegistrationFactory,
+    SeminarFactory,
+    seminar_ended_yesterday,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -203,6 +210,28 @@ def _check_in_refused(browser, seminar, company, register, staff_user):
     assert browser.find_all("#checkin-refusal")
 
 
+def _attendee(seminar, company, register):
+    """Someone checked in on a day of the seminar, which ended yesterday."""
+    held = seminar_ended_yesterday(seminar)
+    day = held.days.order_by("date").first()
+    registration = register(held, company, day=day, sessions=[day.sessions.first()])
+    registration_check_in(
+        code=registration.confirmation_code, actor=None, today=day.date, seminar=held
+    )
+    return registration
+
+
+def _registration_certificate(browser, seminar, company, register, staff_user):
+    browser.get(_manage("events:registration_detail", _attendee(seminar, company, register)))
+    assert browser.find_all("[data-certificate-link]")
+
+
+def _certificate_verify(browser, seminar, company, register, staff_user):
+    code = certificate_issue(registration=_attendee(seminar, company, register)).code
+    browser.get(reverse("events:certificate_verify", args=[code]))
+    assert browser.find_all("[data-certificate-valid]")
+
+
 PAGES = {
     "seminar-list": _seminar_list,
     "seminar-detail": _seminar_detail,
@@ -222,6 +251,8 @@ PAGES = {
     "registration-change-refused": _change_refused,
     "registration-substitute": _substitute,
     "registration-substitute-refused": _substitute_refused,
+    "registration-certificate": _registration_certificate,
+    "certificate-verify": _certificate_verify,
     "not-found": _not_found,
     "form-expired-csrf-403": _form_expired,
     "too-many-attempts-429": _too_many_attempts,

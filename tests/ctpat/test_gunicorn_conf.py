@@ -55,8 +55,9 @@ def _access_log_line(tmp_path, raw_request: bytes, *, access_log_format: str | N
     response, environ = wsgi.create(request, None, client, ("127.0.0.1", 8000), cfg)
     response.start_response("200 OK", [("Content-Type", "text/html")])
     logger.access(response, request, environ, timedelta(milliseconds=12))
-    for handler in logger.access_log.handlers:
-        handler.flush()
+    for handler in list(logger.access_log.handlers):
+        handler.close()  # the file, not left open for the next call's logger
+        logger.access_log.removeHandler(handler)
     return log_file.read_text()
 
 

@@ -110,6 +110,7 @@ def _populate(seminar, *, count: int, start: int, by) -> None:
             first_name="Ana",
             last_name=f"Lopez{start + n}",
             email=f"person{start + n}@bulk.example",
+            email_normalized=f"person{start + n}@bulk.example",  # bulk_create skips save()
             job_title="Security manager",
             phone="+52 664 555 0100",
             status=RegistrationStatus.WAITLISTED if n % 5 == 4 else RegistrationStatus.CONFIRMED,

@@ -1,3 +1,4 @@
+import io
 import re
 import xml.etree.ElementTree as ET
 
@@ -6,6 +7,7 @@ import segno
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader
 
 from events import badges
 from events.changes import registration_cancel
@@ -173,3 +175,83 @@ def test_badges_anonymous_sent_to_login(client, seminar):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+# --- The same badges as a PDF, for a print shop -------------------------------------------------
+
+
+def badges_pdf_url(seminar, query=""):
+    return reverse("admin:events_seminar_badges_pdf", args=[seminar.pk]) + query
+
+
+def _pdf(response) -> PdfReader:
+    return PdfReader(io.BytesIO(response.content))
+
+
+@pytest.mark.parametrize(
+    ("paper", "size"),
+    [
+        pytest.param("a4", (595.28, 841.89), id="a4"),
+        pytest.param("letter", (612.0, 792.0), id="letter"),
+    ],
+)
+def test_badges_pdf_on_a4_and_letter(admin_client, seminar, people, paper, size):
+    response = admin_client.get(badges_pdf_url(seminar, f"?paper={paper}"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    disposition = f'attachment; filename="badges-{seminar.slug}-{paper}.pdf"'
+    assert response["Content-Disposition"] == disposition
+    reader = _pdf(response)
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width), 2), round(float(box.height), 2)) == size
+    text = " ".join(reader.pages[0].extract_text().split())
+    for expected in ("Ana", "Álvarez", "Rosa", "Moreno", "Luis", "Zapata", "Aduanas Pacífico"):
+        assert expected in text, expected
+    assert people["zapata"].confirmation_code in text
+    assert "Nuñez" not in text
+    # The page's printing instructions are for the browser, not the print shop.
+    assert "Ctrl+P" not in text
+
+
+def test_badges_pdf_defaults_to_a4(admin_client, seminar, people):
+    box = _pdf(admin_client.get(badges_pdf_url(seminar))).pages[0].mediabox
+
+    assert round(float(box.width), 2) == 595.28
+
+
+def test_badges_pdf_eight_to_a_page(admin_client, seminar):
+    RegistrationFactory.create_batch(9, seminar=seminar)
+
+    assert len(_pdf(admin_client.get(badges_pdf_url(seminar, "?paper=letter"))).pages) == 2
+
+
+def test_badges_pdf_for_one_day(admin_client, seminar, people):
+    day2 = seminar.days.order_by("date").last()
+
+    response = admin_client.get(badges_pdf_url(seminar, f"?paper=letter&day={day2.pk}"))
+
+    disposition = f'attachment; filename="badges-{seminar.slug}-day-{day2.pk}-letter.pdf"'
+    assert response["Content-Disposition"] == disposition
+    text = _pdf(response).pages[0].extract_text()
+    assert "Moreno" in text
+    assert "Zapata" not in text
+
+
+@pytest.mark.parametrize("query", ["?paper=a3", "?paper=", "?paper=A4%00", "?day=abc"], ids=str)
+def test_badges_pdf_bad_query_is_404(admin_client, seminar, query):
+    assert admin_client.get(badges_pdf_url(seminar, query)).status_code == 404
+
+
+def test_badges_pdf_needs_the_export_roster_permission(staff_client, seminar):
+    client = staff_client("view_seminar", "view_registration")
+
+    assert client.get(badges_pdf_url(seminar)).status_code == 403
+
+
+def test_badges_page_links_its_pdfs(admin_client, seminar):
+    html = admin_client.get(badges_url(seminar)).content.decode()
+
+    assert f'href="{badges_pdf_url(seminar)}?paper=a4" data-badges-pdf="a4"' in html
+    assert f'href="{badges_pdf_url(seminar)}?paper=letter" data-badges-pdf="letter"' in html

@@ -24,6 +24,7 @@ from events.enums import CompanyLinkOrigin, EmailKind, RegistrationStatus
 from events.exceptions import NotTheCompanysRegistration
 from events.history import CompanyContact
 from events.models import CompanyLink, OutboundEmail, Registration, RegistrationChange
+from events.outbox import outbox_write_company_link
 from events.views import REFUSED_STATUS
 from tests.factories import CompanyFactory
 
@@ -160,10 +161,11 @@ def test_company_page_queries_do_not_grow_with_registrations(client, seminar, co
 # --- The request form -----------------------------------------------------------------------
 
 
-def request_link(client, company, email):
+def request_link(client, company, email, ip="127.0.0.1"):
     return client.post(
         reverse("events:company_link_request"),
         {"account_number": company.account_number, "email": email},
+        REMOTE_ADDR=ip,
     )
 
 
@@ -224,6 +226,31 @@ def test_company_link_request_is_rate_limited(client, company, settings, outbox_
     assert statuses == [200, 200, 429]
 
 
+def test_company_link_request_strangers_posts_do_not_lock_out_the_contact(
+    client, company, settings, outbox_kept
+):
+    settings.RATELIMIT_ENABLED = True
+    settings.RATELIMITS = settings.RATELIMITS | {
+        "company-account": (2, 3600),
+        "company-email": (2, 3600),
+    }
+    stranger = [
+        request_link(client, company, company.poc_email, ip="192.0.2.66").status_code
+        for _ in range(3)
+    ]
+    assert stranger == [200, 200, 429]
+    assert request_link(client, company, company.poc_email, ip="203.0.113.5").status_code == 200
+
+
+def test_company_link_request_emails_the_contact_once_in_five_minutes(client, company, outbox_kept):
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)  # a window's first second
+    for moment in (now, now + timedelta(minutes=4, seconds=59)):
+        outbox_write_company_link(company=company, language="en", now=moment)
+    assert OutboundEmail.objects.filter(kind=EmailKind.COMPANY_LINK).count() == 1
+    outbox_write_company_link(company=company, language="en", now=now + timedelta(minutes=5))
+    assert OutboundEmail.objects.filter(kind=EmailKind.COMPANY_LINK).count() == 2
+
+
 def test_company_notice_carries_a_fresh_link(seminar, company, register, outbox_kept):
     registration = register(seminar, company)
     [notice] = OutboundEmail.objects.filter(
@@ -247,10 +274,13 @@ def test_company_cancel_frees_the_seat_promotes_and_records_contact(
     held = register(seminar, company, day=None)
     waiting = register(seminar, CompanyFactory(), day=None, waitlist=True)
     token = token_of(company)
-    assert client.get(page(token, held, "cancel")).status_code == 200
+    step = client.get(page(token, held, "cancel")).content.decode()
+    assert 'data-freed-seat="waitlist"' in step
     response = client.post(page(token, held, "cancel"))
     assert response.status_code == 302
     assert response["Location"] == page(token)
+    done = client.get(response["Location"]).content.decode()
+    assert "The seat goes to the next person on the wait-list who can take it." in done
     held.refresh_from_db()
     waiting.refresh_from_db()
     assert held.status == RegistrationStatus.CANCELLED
@@ -260,6 +290,18 @@ def test_company_cancel_frees_the_seat_promotes_and_records_contact(
     assert change.actor is None
     kinds = set(OutboundEmail.objects.filter(registration=held).values_list("kind", flat=True))
     assert EmailKind.CANCELLED in kinds
+
+
+def test_company_cancel_with_nobody_waiting_says_the_seat_is_free(
+    client, seminar, company, register
+):
+    held = register(seminar, company)
+    token = token_of(company)
+    step = client.get(page(token, held, "cancel")).content.decode()
+    assert "Nobody is on the wait-list, so the seat becomes free for anyone who registers." in step
+    done = client.post(page(token, held, "cancel"), follow=True).content.decode()
+    assert "The seat is free again for anyone to take." in done
+    assert "next person" not in done
 
 
 def test_company_substitute_hands_the_seat_over(client, seminar, company, register, outbox_kept):

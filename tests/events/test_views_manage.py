@@ -120,7 +120,7 @@ def test_manage_page_checked_in_closes_changes_keeps_cancel(client, seminar, com
     body = client.get(url(registration)).content.decode()
     assert 'data-registration-status="confirmed"' in body
     assert "You are checked in" in body
-    assert "You have checked in, so this registration can no longer be changed" in body
+    assert "This registration is checked in, so it can no longer be changed" in body
     assert 'data-action="change"' not in body
     assert 'data-action="substitute"' not in body
     assert 'data-action="cancel"' in body
@@ -394,7 +394,7 @@ def _check_in(registration):
     ("close", "reason"),
     [
         (_close_registration, "Registration has closed"),
-        (_check_in, "You have checked in"),
+        (_check_in, "This registration is checked in"),
     ],
     ids=["registration-closed", "checked-in"],
 )

@@ -1,4 +1,7 @@
-"""The San Diego demo: one seminar shaped like CBP's and a set of demo CTPAT partners."""
+"""The San Diego demo: one seminar shaped like CBP's and a set of demo CTPAT partners.
+
+``--held`` seeds a seminar like it that ended yesterday instead, with the people who came.
+"""
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -14,11 +17,21 @@ from ctpat.enums import BusinessType, CertificationStatus, ImporterTier
 from ctpat.models import Company
 from ctpat.services import company_set_status
 from events import capacity as capacity_service
-from events.enums import QuestionKind
+from events.checkin import registration_check_in
+from events.enums import EmailKind, QuestionKind, RegistrationStatus
 from events.exceptions import CapacityBelowConfirmed
-from events.models import BreakoutSession, Seminar, SeminarQuestion, WorkshopDay
+from events.models import (
+    BreakoutSession,
+    CheckIn,
+    OutboundEmail,
+    Seminar,
+    SeminarQuestion,
+    WorkshopDay,
+)
+from events.services import registration_create
 
 SLUG = "san-diego"
+HELD_SLUG = "held-demo"
 VENUE_ZONE = ZoneInfo("America/Los_Angeles")
 TITLE = "CTPAT Training Seminar — San Diego"
 SUMMARY = (
@@ -147,11 +160,18 @@ class Command(BaseCommand):
         parser.add_argument("--companies", type=int, default=50, help="eligible companies (50)")
         parser.add_argument(
             "--slug",
-            default=SLUG,
-            help=f"the seminar's slug ({SLUG}); another slug seeds a second seminar like it",
+            help=f"the seminar's slug ({SLUG}, with --held {HELD_SLUG}); another slug seeds a "
+            "second seminar like it",
+        )
+        parser.add_argument(
+            "--held",
+            action="store_true",
+            help="a seminar that ended yesterday, with registrations from the demo companies, "
+            "most of them checked in on their days and a few absent",
         )
 
-    def handle(self, *args, seats, per_company, companies, slug, **options):
+    def handle(self, *args, seats, per_company, companies, slug, held, **options):
+        slug = slug or (HELD_SLUG if held else SLUG)
         if seats < 2:
             raise CommandError("--seats must be at least 2 (one per workshop day).")
         if per_company < 1:
@@ -163,6 +183,11 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(f"--slug: {exc.messages[0]}") from exc
         now = timezone.now()
+        if held:
+            self._held(
+                slug=slug, seats=seats, per_company=per_company, companies=companies, now=now
+            )
+            return
         with transaction.atomic():
             seminar, seminar_created = self._seminar(
                 slug=slug, seats=seats, per_company=per_company, now=now
@@ -186,23 +211,11 @@ class Command(BaseCommand):
         }
         seminar = Seminar.objects.filter(slug=slug).first()
         if seminar is None:
-            seminar = Seminar.objects.create(
-                slug=slug,
-                title=TITLE,
-                title_es=TITLE_ES,
-                summary=SUMMARY,
-                summary_es=SUMMARY_ES,
-                program=PROGRAM,
-                program_es=PROGRAM_ES,
-                venue="San Diego Convention Center",
-                address="111 W Harbor Dr, San Diego, CA 92101",
-                city="San Diego",
-                is_published=True,
-                capacity=seats,
-                per_company_limit=per_company,
-                **schedule,
-            )
-            return seminar, True
+            return _seminar_create(
+                slug=slug, seats=seats, per_company=per_company, schedule=schedule
+            ), True
+        if CheckIn.objects.filter(registration__seminar=seminar).exists():
+            raise CommandError(f"{slug!r} is a held seminar (people checked in): use --held.")
         if not seminar.registration_is_open(now=now):
             _reschedule(seminar=seminar, schedule=schedule)
         # A demo seeded before the Spanish texts existed gets them; a text staff wrote stays.
@@ -294,6 +307,179 @@ class Command(BaseCommand):
             "(applicant), "
             f"DEMOSUSP1 (suspended), DEMOREMV1 (removed), DEMOEXPD1 (expired); {created} created."
         )
+
+    # --- A held seminar ------------------------------------------------------------------------
+
+    def _held(self, *, slug, seats, per_company, companies, now):
+        with transaction.atomic():
+            seminar = Seminar.objects.filter(slug=slug).first()
+            seminar_created = seminar is None
+            if seminar_created:
+                seminar = _seminar_create(
+                    slug=slug, seats=seats, per_company=per_company, schedule=_held_schedule(now)
+                )
+            elif seminar.ends_at > now:
+                raise CommandError(f"{slug!r} has not ended: choose another --slug for --held.")
+            self._days(seminar=seminar, seats=seats)
+            self._questions(seminar=seminar)
+            created = self._companies(count=companies, today=timezone.localdate(now))
+        registered = _held_registrations(seminar=seminar, companies=companies)
+        checked_in = _held_check_ins(seminar=seminar)
+        seminar.refresh_from_db()
+        starts = timezone.localtime(seminar.starts_at, VENUE_ZONE)
+        ends = timezone.localtime(seminar.ends_at, VENUE_ZONE)
+        attendees = seminar.registrations.filter(checked_in_at__isnull=False).count()
+        self.stdout.write(
+            f"Held seminar {seminar.slug!r} ({'created' if seminar_created else 'already there'}): "
+            f"{seminar.title}, {starts:%a %Y-%m-%d} to {ends:%a %Y-%m-%d}, "
+            f"{seminar.confirmed_count} registrations ({registered} new), {attendees} of them "
+            f"checked in ({checked_in} new check-ins), "
+            f"{seminar.confirmed_count - attendees} absent."
+        )
+        self.stdout.write(
+            f"Companies: {companies} eligible (DEMO00001…DEMO{companies:05d}); {created} created."
+        )
+
+
+def _seminar_create(*, slug, seats, per_company, schedule) -> Seminar:
+    return Seminar.objects.create(
+        slug=slug,
+        title=TITLE,
+        title_es=TITLE_ES,
+        summary=SUMMARY,
+        summary_es=SUMMARY_ES,
+        program=PROGRAM,
+        program_es=PROGRAM_ES,
+        venue="San Diego Convention Center",
+        address="111 W Harbor Dr, San Diego, CA 92101",
+        city="San Diego",
+        is_published=True,
+        capacity=seats,
+        per_company_limit=per_company,
+        **schedule,
+    )
+
+
+def _held_schedule(now) -> dict:
+    """Monday to Thursday, the Thursday yesterday; registration closed a week before it began."""
+    monday = timezone.localdate(now, VENUE_ZONE) - timedelta(days=4)
+    starts_at = datetime.combine(monday, time(8), VENUE_ZONE)
+    return {
+        "starts_at": starts_at,
+        "ends_at": datetime.combine(monday + timedelta(days=3), time(17), VENUE_ZONE),
+        "registration_opens_at": starts_at - timedelta(weeks=8),
+        "registration_closes_at": starts_at - timedelta(weeks=1),
+    }
+
+
+FIRST_NAMES = [
+    "María", "José", "Ana", "Luis", "Carmen", "Jorge", "Sofía", "Daniel", "Laura", "Miguel",
+    "Emily", "James", "Olivia", "Robert", "Grace", "David", "Chloé", "Marc", "Priya", "Wei",
+]  # fmt: skip
+LAST_NAMES = [
+    "García", "Hernández", "López", "Martínez", "Ramírez", "Núñez", "Ortega", "Castillo",
+    "Smith", "Johnson", "Williams", "Brown", "Nguyen", "Tremblay", "Gagnon", "Roy", "Patel",
+]  # fmt: skip
+
+
+def _held_registrations(*, seminar, companies) -> int:
+    """Up to the seminar's per-company limit from each demo company, through the registration
+    service at a moment when registration was open: every rule and counter as for a real one.
+
+    The people alternate between the workshop days and between each slot's two sessions, so
+    that no day or session overflows. Returns how many were registered now.
+    """
+    taken = set(seminar.registrations.values_list("email", flat=True))
+    days = list(seminar.days.order_by("date"))
+    sessions = {day.pk: list(day.sessions.order_by("starts_at", "topic", "pk")) for day in days}
+    numbers = [f"DEMO{n:05d}" for n in range(1, companies + 1)]
+    countries = dict(
+        Company.objects.filter(account_number__in=numbers).values_list("account_number", "country")
+    )
+    registered = 0
+    for index, (number, seat) in enumerate(
+        (number, seat) for number in numbers for seat in range(seminar.per_company_limit)
+    ):
+        if index >= seminar.capacity:
+            break
+        email = f"attendee{seat + 1}@{number.lower()}.partner.example"
+        if email in taken:
+            continue
+        day = days[index % len(days)] if days else None
+        registration_create(
+            seminar=seminar,
+            account_number=number,
+            first_name=FIRST_NAMES[index % len(FIRST_NAMES)],
+            last_name=LAST_NAMES[(index * 7) % len(LAST_NAMES)],
+            email=email,
+            job_title="Supply chain security manager",
+            phone="+1 619 555 0100",
+            workshop_day_id=day.pk if day else None,
+            session_ids=_held_picks(sessions[day.pk] if day else [], index // len(days or [1])),
+            language="es" if countries.get(number) == "MX" else "en",
+            now=seminar.registration_opens_at + timedelta(minutes=index + 1),
+        )
+        registered += 1
+    # Their confirmations belong to the past: marked sent, so that no outbox worker mails them now.
+    OutboundEmail.objects.filter(
+        registration__seminar=seminar,
+        kind__in=(EmailKind.CONFIRMED, EmailKind.COMPANY_NOTICE),
+        sent_at__isnull=True,
+    ).update(sent_at=timezone.now())
+    return registered
+
+
+def _held_picks(day_sessions, position) -> list[int]:
+    """One session of each slot's pair, alternating; every third person skips the last slot."""
+    slots = [day_sessions[start : start + 2] for start in range(0, len(day_sessions), 2)]
+    picks = []
+    for number, pair in enumerate(slots):
+        if number == len(slots) - 1 and position % 3 == 2:
+            break
+        picks.append(pair[(position + number) % len(pair)].pk)
+    return picks
+
+
+def _held_check_ins(*, seminar) -> int:
+    """Most people checked in on each of their days (the plenary days and their workshop day);
+    one in ten never came and one in six missed the second plenary day. Returns how many
+    check-ins were recorded now."""
+    first = timezone.localtime(seminar.starts_at, VENUE_ZONE).date()
+    last = timezone.localtime(seminar.ends_at, VENUE_ZONE).date()
+    workshop_dates = set(seminar.days.values_list("date", flat=True))
+    plenary = [
+        first + timedelta(days=n)
+        for n in range((last - first).days + 1)
+        if first + timedelta(days=n) not in workshop_dates
+    ]
+    done = set(
+        CheckIn.objects.filter(registration__seminar=seminar).values_list("registration_id", "date")
+    )
+    recorded = 0
+    people = seminar.registrations.filter(status=RegistrationStatus.CONFIRMED).select_related(
+        "workshop_day"
+    )
+    for index, registration in enumerate(people.order_by("pk")):
+        if index % 10 == 7:
+            continue
+        dates = list(plenary)
+        if index % 6 == 1 and len(dates) > 1:
+            dates.pop()
+        if registration.workshop_day is not None:
+            dates.append(registration.workshop_day.date)
+        for moment in sorted(dates):
+            if (registration.pk, moment) in done:
+                continue
+            registration_check_in(
+                code=registration.confirmation_code,
+                actor=None,
+                today=moment,
+                seminar=seminar,
+                now=datetime.combine(moment, time(7, 30), VENUE_ZONE)
+                + timedelta(seconds=37 * index % 3600),
+            )
+            recorded += 1
+    return recorded
 
 
 def _monday_on_or_after(day: date) -> date:
