@@ -1,7 +1,7 @@
 """``seed_demo --slug S --held``: a seminar like San Diego that ended yesterday, with attendees."""
 
 import io
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from events.enums import RegistrationStatus
+from events.management.commands.seed_demo import _held_schedule
 from events.models import (
     Certificate,
     CheckIn,
@@ -48,17 +49,40 @@ def snapshot() -> dict:
     }
 
 
-def test_seed_demo_held_seminar_ended_yesterday(seat_ledger):
+@pytest.mark.parametrize("today", [date(2026, 12, 4) + timedelta(days=n) for n in range(7)])
+def test_held_schedule_ran_monday_to_thursday_of_the_latest_week_before_today(today):
+    """Whatever day it is seeded on (the first run of this check was a Friday, the next one a
+    Saturday), the held seminar ran Monday 08:00 to Thursday 17:00 and ended in the last week."""
+    now = datetime.combine(today, time(9), SAN_DIEGO)
+
+    schedule = _held_schedule(now)
+
+    starts = schedule["starts_at"].astimezone(SAN_DIEGO)
+    ends = schedule["ends_at"].astimezone(SAN_DIEGO)
+    assert (starts.strftime("%A %H:%M"), ends.strftime("%A %H:%M")) == (
+        "Monday 08:00",
+        "Thursday 17:00",
+    )
+    assert (ends.date() - starts.date()).days == 3
+    assert 1 <= (today - ends.date()).days <= 7
+    assert (today.strftime("%A") == "Friday") == (ends.date() == today - timedelta(days=1))
+    assert schedule["registration_closes_at"] < schedule["starts_at"]
+
+
+def test_seed_demo_held_seminar_ended_on_the_latest_thursday(seat_ledger):
     output = held()
 
     seminar = Seminar.objects.get(slug="held-demo")
     starts, ends = seminar.starts_at.astimezone(SAN_DIEGO), seminar.ends_at.astimezone(SAN_DIEGO)
-    assert ends.date() == timezone.localdate(timezone.now(), SAN_DIEGO) - timedelta(days=1)
+    today = timezone.localdate(timezone.now(), SAN_DIEGO)
+    assert ends.date() == max(
+        today - timedelta(days=n) for n in range(1, 8) if (today - timedelta(days=n)).weekday() == 3
+    )
     assert (starts.strftime("%A %H:%M"), (ends.date() - starts.date()).days) == ("Monday 08:00", 3)
     assert seminar.registration_closes_at < seminar.starts_at
-    assert [day.label for day in seminar.days.order_by("date")] == [
-        "Tuesday workshops",
-        "Thursday workshops",
+    assert [(day.label, f"{day.date:%A}") for day in seminar.days.order_by("date")] == [
+        ("Tuesday workshops", "Tuesday"),
+        ("Thursday workshops", "Thursday"),
     ]
     # Two people from each of the six companies, through the service: every counter matches.
     ledger = seat_ledger(seminar)

@@ -1,6 +1,7 @@
 """The San Diego demo: one seminar shaped like CBP's and a set of demo CTPAT partners.
 
-``--held`` seeds a seminar like it that ended yesterday instead, with the people who came.
+``--held`` seeds a seminar like it that has ended instead (Monday to Thursday of the latest such
+week before today), with the people who came.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -90,6 +91,7 @@ TOPICS = [
 ]
 SESSION_LENGTH = timedelta(minutes=90)
 DAYS = [("Tuesday workshops", 1), ("Thursday workshops", 3)]  # offset from the Monday
+THURSDAY = 3  # date.weekday() of the last day
 # The Spanish texts, by the English ones (which stay the keys: availability.json shows them).
 DAYS_ES = {"Tuesday workshops": "Talleres del martes", "Thursday workshops": "Talleres del jueves"}
 TOPICS_ES = {
@@ -166,7 +168,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--held",
             action="store_true",
-            help="a seminar that ended yesterday, with registrations from the demo companies, "
+            help="a seminar that ran Monday to Thursday and ended on the latest Thursday before "
+            "today (yesterday, on a Friday), with registrations from the demo companies, "
             "most of them checked in on their days and a few absent",
         )
 
@@ -361,8 +364,11 @@ def _seminar_create(*, slug, seats, per_company, schedule) -> Seminar:
 
 
 def _held_schedule(now) -> dict:
-    """Monday to Thursday, the Thursday yesterday; registration closed a week before it began."""
-    monday = timezone.localdate(now, VENUE_ZONE) - timedelta(days=4)
+    """Monday to Thursday, the Thursday the latest one before today (yesterday, on a Friday), so
+    the Tuesday and Thursday workshop days fall on a Tuesday and a Thursday whatever day it is;
+    registration closed a week before it began."""
+    yesterday = timezone.localdate(now, VENUE_ZONE) - timedelta(days=1)
+    monday = yesterday - timedelta(days=(yesterday.weekday() - THURSDAY) % 7 + 3)
     starts_at = datetime.combine(monday, time(8), VENUE_ZONE)
     return {
         "starts_at": starts_at,
