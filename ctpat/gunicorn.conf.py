@@ -14,7 +14,10 @@ Everything host-specific comes from the environment; command-line flags (``--bin
 - ``GUNICORN_WORKER_CLASS``: ``gthread`` (default, ``GUNICORN_THREADS`` threads per worker,
   default 8) or ``sync``. The rush benchmark measured gthread about twice as fast as sync on 2
   cores: it keeps connections alive and renders in one thread while another waits on PostgreSQL.
-- ``GUNICORN_TIMEOUT``: seconds before a stuck worker is killed and replaced (default 30).
+- ``GUNICORN_TIMEOUT``: seconds before a stuck worker is killed and replaced (default 30). A
+  ``gthread`` worker's main loop keeps its heartbeat while a thread renders a long request (a
+  whole seminar's badge PDF), so it bounds a hung process, not a slow request; a ``sync``
+  worker is killed in the middle of a request that takes longer.
 - ``GUNICORN_CONTROL_SOCKET``: path of gunicorn's control socket (off unless set).
 - ``GUNICORN_ACCESS_LOG``: ``-`` for stdout (default), a file path, or empty to switch it off.
   Private links' tokens never reach it (``ctpat.accesslog``).
@@ -37,8 +40,8 @@ workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count())
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = _int("GUNICORN_THREADS", 8)
 
-# A request that takes longer than this is stuck (the database has its own, shorter statement and
-# lock timeouts): the worker is killed and replaced rather than held forever.
+# A worker whose heartbeat stops this long is stuck: it is killed and replaced rather than held
+# forever (the database has its own, shorter statement and lock timeouts).
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
