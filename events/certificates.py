@@ -81,7 +81,8 @@ def certificate_issue(*, registration: Registration, now: datetime | None = None
             return existing
         if now < registration.seminar.ends_at:
             raise SeminarNotEnded()
-        if not _attended(registration):
+        # Read now, not from the caller's copy: the check-in may be newer than it.
+        if not Registration.objects.filter(pk=registration.pk, **ATTENDED).exists():
             raise NeverCheckedIn()
         # The unique registration makes a second request at the same moment read this one's.
         certificate, _created = Certificate.objects.get_or_create(

@@ -23,7 +23,7 @@ from events.checkin import registration_check_in
 from events.company_links import company_link_issue
 from events.enums import CompanyLinkOrigin, EmailKind
 from events.exceptions import NeverCheckedIn, SeminarNotEnded
-from events.models import Certificate, OutboundEmail, WorkshopDay
+from events.models import Certificate, OutboundEmail, Registration, WorkshopDay
 from events.pdf import static_file
 from tests.factories import CompanyFactory, seminar_ended_yesterday
 
@@ -105,6 +105,20 @@ def test_certificate_issue_for_an_attendee_once(people):
     assert CODE.fullmatch(first.code)
     assert (again.pk, again.code) == (first.pk, first.code)
     assert Certificate.objects.count() == 1
+
+
+def test_certificate_issue_reads_the_check_in_not_the_callers_copy(people, held):
+    """A copy of the registration loaded before its check-in still gets the certificate."""
+    copy = Registration.objects.get(pk=people["beto"].pk)
+    registration_check_in(
+        code=copy.confirmation_code,
+        actor=None,
+        today=timezone.localtime(held.starts_at).date(),
+        seminar=held,
+    )
+
+    assert copy.checked_in_at is None
+    assert certificate_issue(registration=copy).registration_id == copy.pk
 
 
 def test_certificate_issue_never_checked_in_refused(people):
