@@ -40,7 +40,7 @@ demo: install var/secret_key
 	@echo "  Eligible:        DEMO00001 … DEMO00050 (two people per company)"
 	@echo "  Refused:         DEMOAPPL1 (applicant), DEMOSUSP1 (suspended), DEMOREMV1 (removed), DEMOEXPD1 (expired)"
 	@echo "  Admin:           http://$(HOST):$(PORT)/admin/ with the demo-admin account above"
-	@echo "  Held seminar:    'held-demo' has ended: its attendance report and certificates are in the admin"
+	@echo "  Held seminar:    'held-demo' ended yesterday: its attendance report and certificates are in the admin"
 	@echo "                   (Seminars → the held one → Attendance; the company page → certificates)"
 	@echo "  Company page:    DEMO00001's own page (its seats at both seminars, certificates of the held one):"
 	@$(DEMO_ENV) $(BIN)/python manage.py company_link DEMO00001 | sed -n '$$s/^/                   /p'

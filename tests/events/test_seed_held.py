@@ -12,7 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from events.enums import RegistrationStatus
-from events.management.commands.seed_demo import _held_schedule
+from events.management.commands.seed_demo import _held_schedule, _programs, _workshop_days
 from events.models import (
     Certificate,
     CheckIn,
@@ -26,6 +26,7 @@ from events.models import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("outbox_kept")]
 
 SAN_DIEGO = ZoneInfo("America/Los_Angeles")
+SPANISH_WEEKDAYS = ["Lunes", "Martes", "Miércoles", "Jueves", "Viernes", "Sábado", "Domingo"]
 
 
 def seed(*args) -> str:
@@ -50,40 +51,56 @@ def snapshot() -> dict:
 
 
 @pytest.mark.parametrize("today", [date(2026, 12, 4) + timedelta(days=n) for n in range(7)])
-def test_held_schedule_ran_monday_to_thursday_of_the_latest_week_before_today(today):
-    """Whatever day it is seeded on (the first run of this check was a Friday, the next one a
-    Saturday), the held seminar ran Monday 08:00 to Thursday 17:00 and ended in the last week."""
+def test_held_schedule_ended_yesterday_its_days_named_for_their_weekdays(today):
+    """Whatever day it is seeded on (this check first ran on a Friday, then on a Saturday, when
+    a Tuesday start put "Tuesday workshops" on a Wednesday), the held seminar ran four days to
+    yesterday, and its workshop days and program name the weekdays they fall on."""
     now = datetime.combine(today, time(9), SAN_DIEGO)
 
     schedule = _held_schedule(now)
 
     starts = schedule["starts_at"].astimezone(SAN_DIEGO)
     ends = schedule["ends_at"].astimezone(SAN_DIEGO)
-    assert (starts.strftime("%A %H:%M"), ends.strftime("%A %H:%M")) == (
-        "Monday 08:00",
-        "Thursday 17:00",
+    assert (f"{starts:%H:%M}", ends.date(), f"{ends:%H:%M}") == (
+        "08:00",
+        today - timedelta(days=1),
+        "17:00",
     )
     assert (ends.date() - starts.date()).days == 3
-    assert 1 <= (today - ends.date()).days <= 7
-    assert (today.strftime("%A") == "Friday") == (ends.date() == today - timedelta(days=1))
     assert schedule["registration_closes_at"] < schedule["starts_at"]
+    workshops = _workshop_days(starts.date())
+    assert [day for _label, _label_es, day in workshops] == [
+        starts.date() + timedelta(days=1),
+        starts.date() + timedelta(days=3),
+    ]
+    for label, label_es, day in workshops:
+        assert label == f"{day:%A} workshops"
+        assert label_es.startswith("Talleres del ")
+    english, spanish = _programs(starts.date())
+    first_lines = [line.split(" — ")[0] for line in english.splitlines() if " — " in line]
+    assert first_lines == [f"{starts.date() + timedelta(days=n):%A}" for n in range(4)]
+    assert spanish.splitlines()[0].split(" — ")[0] == SPANISH_WEEKDAYS[starts.weekday()]
+    if today.weekday() == 4:  # a Friday: San Diego's own Monday to Thursday
+        assert (f"{starts:%A}", [label for label, *_ in workshops]) == (
+            "Monday",
+            ["Tuesday workshops", "Thursday workshops"],
+        )
 
 
-def test_seed_demo_held_seminar_ended_on_the_latest_thursday(seat_ledger):
+def test_seed_demo_held_seminar_ended_yesterday(seat_ledger):
     output = held()
 
     seminar = Seminar.objects.get(slug="held-demo")
     starts, ends = seminar.starts_at.astimezone(SAN_DIEGO), seminar.ends_at.astimezone(SAN_DIEGO)
-    today = timezone.localdate(timezone.now(), SAN_DIEGO)
-    assert ends.date() == max(
-        today - timedelta(days=n) for n in range(1, 8) if (today - timedelta(days=n)).weekday() == 3
-    )
-    assert (starts.strftime("%A %H:%M"), (ends.date() - starts.date()).days) == ("Monday 08:00", 3)
+    assert ends.date() == timezone.localdate(timezone.now(), SAN_DIEGO) - timedelta(days=1)
+    assert (f"{starts:%H:%M}", (ends.date() - starts.date()).days) == ("08:00", 3)
     assert seminar.registration_closes_at < seminar.starts_at
-    assert [(day.label, f"{day.date:%A}") for day in seminar.days.order_by("date")] == [
-        ("Tuesday workshops", "Tuesday"),
-        ("Thursday workshops", "Thursday"),
+    days = seminar.days.order_by("date")
+    assert [(day.label, day.date) for day in days] == [
+        (f"{starts + timedelta(days=n):%A} workshops", starts.date() + timedelta(days=n))
+        for n in (1, 3)
     ]
+    assert seminar.program.startswith(f"{starts:%A} — plenary")
     # Two people from each of the six companies, through the service: every counter matches.
     ledger = seat_ledger(seminar)
     assert ledger["counters"] == ledger["rows"]

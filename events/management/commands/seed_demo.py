@@ -1,7 +1,6 @@
 """The San Diego demo: one seminar shaped like CBP's and a set of demo CTPAT partners.
 
-``--held`` seeds a seminar like it that has ended instead (Monday to Thursday of the latest such
-week before today), with the people who came.
+``--held`` seeds a seminar like it that ended yesterday instead, with the people who came.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -39,20 +38,21 @@ SUMMARY = (
     "Three and a half days of CTPAT training for certified and validated partners: program "
     "updates, joint CBP/trade presentations, panel discussions and two days of break-out workshops."
 )
+# The program, with the four days' names filled in from the seminar's dates.
 PROGRAM = """\
-Monday — plenary
+{first} — plenary
 Welcome and opening remarks by CBP leadership.
 CTPAT program updates: minimum security criteria, the partner portal, mutual recognition.
 Joint CBP/trade presentations: securing cargo from the foreign point of stuffing to the U.S. border.
 
-Tuesday — break-out workshops (first group)
-Wednesday — plenary
+{second} — break-out workshops (first group)
+{third} — plenary
 Panel discussions: trade facilitation and border security as complementary objectives; \
 lessons learned from supply chain security breaches; working with business partners.
 
-Thursday — break-out workshops (second group), closing session
+{fourth} — break-out workshops (second group), closing session
 
-Each registrant attends the workshops on one day, Tuesday or Thursday. \
+Each registrant attends the workshops on one day, {second} or {fourth}. \
 Free for CTPAT certified or validated companies, at most two employees per company.
 """
 TITLE_ES = "Seminario de capacitación CTPAT — San Diego"
@@ -62,22 +62,22 @@ SUMMARY_ES = (
     "talleres."
 )
 PROGRAM_ES = """\
-Lunes — sesión plenaria
+{First} — sesión plenaria
 Bienvenida y palabras de apertura de los directivos de CBP.
 Novedades del programa CTPAT: criterios mínimos de seguridad, el portal de socios, reconocimiento \
 mutuo.
 Presentaciones conjuntas de CBP y la industria: cómo proteger la carga desde el punto de carga en \
 el extranjero hasta la frontera de los Estados Unidos.
 
-Martes — talleres (primer grupo)
-Miércoles — sesión plenaria
+{Second} — talleres (primer grupo)
+{Third} — sesión plenaria
 Paneles de discusión: facilitación del comercio y seguridad fronteriza como objetivos \
 complementarios; lecciones aprendidas de brechas de seguridad en la cadena de suministro; el \
 trabajo con los socios comerciales.
 
-Jueves — talleres (segundo grupo), sesión de clausura
+{Fourth} — talleres (segundo grupo), sesión de clausura
 
-Cada participante asiste a los talleres de un solo día, martes o jueves. \
+Cada participante asiste a los talleres de un solo día, {second} o {fourth}. \
 Gratuito para empresas CTPAT certificadas o validadas, con un máximo de dos empleados por empresa.
 """
 # Three slots of two parallel sessions, so that a registrant can pick at most three.
@@ -90,10 +90,12 @@ TOPICS = [
     ("Proactive approaches to security breach prevention", time(14), "Room 6B"),
 ]
 SESSION_LENGTH = timedelta(minutes=90)
-DAYS = [("Tuesday workshops", 1), ("Thursday workshops", 3)]  # offset from the Monday
-THURSDAY = 3  # date.weekday() of the last day
-# The Spanish texts, by the English ones (which stay the keys: availability.json shows them).
-DAYS_ES = {"Tuesday workshops": "Talleres del martes", "Thursday workshops": "Talleres del jueves"}
+SEMINAR_DAYS = 4  # plenary, workshops, plenary, workshops and closing session
+WORKSHOP_OFFSETS = (1, 3)  # the workshop days, counted from the first day
+# Days are named for their weekdays: a seminar that starts on a Monday (San Diego always does)
+# has "Tuesday workshops" and "Thursday workshops".
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WEEKDAYS_ES = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
 TOPICS_ES = {
     "Conducting a supply chain security risk assessment": (
         "Cómo realizar una evaluación de riesgos de seguridad de la cadena de suministro"
@@ -168,8 +170,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--held",
             action="store_true",
-            help="a seminar that ran Monday to Thursday and ended on the latest Thursday before "
-            "today (yesterday, on a Friday), with registrations from the demo companies, "
+            help="a seminar of four days that ended yesterday (its days named for their weekdays), "
+            "with registrations from the demo companies, "
             "most of them checked in on their days and a few absent",
         )
 
@@ -225,7 +227,7 @@ class Command(BaseCommand):
         for field, spanish in (
             ("title_es", TITLE_ES),
             ("summary_es", SUMMARY_ES),
-            ("program_es", PROGRAM_ES),
+            ("program_es", _programs(_first_day(seminar))[1]),
         ):
             Seminar.objects.filter(pk=seminar.pk, **{field: ""}).update(**{field: spanish})
         seminar.refresh_from_db()
@@ -233,19 +235,21 @@ class Command(BaseCommand):
 
     def _days(self, *, seminar, seats):
         """The missing days and sessions; capacities of existing ones are _capacities_set's job."""
-        monday = timezone.localtime(seminar.starts_at, VENUE_ZONE).date()
-        for (label, offset), capacity in zip(DAYS, _day_capacities(seats), strict=True):
+        workshop_days = _workshop_days(_first_day(seminar))
+        for (label, label_es, date_), capacity in zip(
+            workshop_days, _day_capacities(seats), strict=True
+        ):
             day = seminar.days.filter(label=label).first()
             if day is None:
                 day = WorkshopDay.objects.create(
                     seminar=seminar,
                     label=label,
-                    label_es=DAYS_ES[label],
-                    date=monday + timedelta(days=offset),
+                    label_es=label_es,
+                    date=date_,
                     capacity=capacity,
                 )
             elif not day.label_es:
-                WorkshopDay.objects.filter(pk=day.pk).update(label_es=DAYS_ES[label])
+                WorkshopDay.objects.filter(pk=day.pk).update(label_es=label_es)
             self._sessions(day=day, capacity=_session_capacity(capacity))
 
     def _sessions(self, *, day, capacity):
@@ -345,14 +349,15 @@ class Command(BaseCommand):
 
 
 def _seminar_create(*, slug, seats, per_company, schedule) -> Seminar:
+    program, program_es = _programs(timezone.localtime(schedule["starts_at"], VENUE_ZONE).date())
     return Seminar.objects.create(
         slug=slug,
         title=TITLE,
         title_es=TITLE_ES,
         summary=SUMMARY,
         summary_es=SUMMARY_ES,
-        program=PROGRAM,
-        program_es=PROGRAM_ES,
+        program=program,
+        program_es=program_es,
         venue="San Diego Convention Center",
         address="111 W Harbor Dr, San Diego, CA 92101",
         city="San Diego",
@@ -364,15 +369,13 @@ def _seminar_create(*, slug, seats, per_company, schedule) -> Seminar:
 
 
 def _held_schedule(now) -> dict:
-    """Monday to Thursday, the Thursday the latest one before today (yesterday, on a Friday), so
-    the Tuesday and Thursday workshop days fall on a Tuesday and a Thursday whatever day it is;
+    """Four days like San Diego's, the last one yesterday (their names follow their weekdays);
     registration closed a week before it began."""
-    yesterday = timezone.localdate(now, VENUE_ZONE) - timedelta(days=1)
-    monday = yesterday - timedelta(days=(yesterday.weekday() - THURSDAY) % 7 + 3)
-    starts_at = datetime.combine(monday, time(8), VENUE_ZONE)
+    first = timezone.localdate(now, VENUE_ZONE) - timedelta(days=SEMINAR_DAYS)
+    starts_at = datetime.combine(first, time(8), VENUE_ZONE)
     return {
         "starts_at": starts_at,
-        "ends_at": datetime.combine(monday + timedelta(days=3), time(17), VENUE_ZONE),
+        "ends_at": datetime.combine(first + timedelta(days=SEMINAR_DAYS - 1), time(17), VENUE_ZONE),
         "registration_opens_at": starts_at - timedelta(weeks=8),
         "registration_closes_at": starts_at - timedelta(weeks=1),
     }
@@ -515,11 +518,37 @@ def _reschedule(*, seminar, schedule):
     seminar.refresh_from_db()
 
 
+def _first_day(seminar: Seminar) -> date:
+    return timezone.localtime(seminar.starts_at, VENUE_ZONE).date()
+
+
+def _workshop_days(first: date) -> list[tuple[str, str, date]]:
+    """The two workshop days of a seminar that begins on ``first``: label, Spanish label, date."""
+    dates = [first + timedelta(days=offset) for offset in WORKSHOP_OFFSETS]
+    return [
+        (
+            f"{WEEKDAYS[day.weekday()]} workshops",
+            f"Talleres del {WEEKDAYS_ES[day.weekday()]}",
+            day,
+        )
+        for day in dates
+    ]
+
+
+def _programs(first: date) -> tuple[str, str]:
+    """The program in English and in Spanish, naming the weekdays of the days from ``first``."""
+    names = ("first", "second", "third", "fourth")
+    weekdays = [(first + timedelta(days=n)).weekday() for n in range(SEMINAR_DAYS)]
+    english = {name: WEEKDAYS[weekday] for name, weekday in zip(names, weekdays, strict=True)}
+    spanish = {name: WEEKDAYS_ES[weekday] for name, weekday in zip(names, weekdays, strict=True)}
+    spanish |= {name.capitalize(): weekday.capitalize() for name, weekday in spanish.items()}
+    return PROGRAM.format(**english), PROGRAM_ES.format(**spanish)
+
+
 def _day_capacities(seats: int) -> list[int]:
     """Split evenly; with an odd number of seats the first day gets the extra one."""
-    return [
-        seats // len(DAYS) + (1 if index < seats % len(DAYS) else 0) for index in range(len(DAYS))
-    ]
+    days = len(WORKSHOP_OFFSETS)
+    return [seats // days + (1 if index < seats % days else 0) for index in range(days)]
 
 
 def _session_capacity(day_capacity: int) -> int:
@@ -536,9 +565,8 @@ def _capacities_set(*, seminar, seats, per_company):
         capacity_service.seminar_capacity_set(
             seminar=seminar, capacity=seats, per_company_limit=per_company
         )
-        day_capacity = dict(
-            zip([label for label, _offset in DAYS], _day_capacities(seats), strict=True)
-        )
+        labels = [label for label, _label_es, _date in _workshop_days(_first_day(seminar))]
+        day_capacity = dict(zip(labels, _day_capacities(seats), strict=True))
         for day in seminar.days.filter(label__in=day_capacity).order_by("pk"):
             capacity_service.workshop_day_capacity_set(day=day, capacity=day_capacity[day.label])
         topics = {topic for topic, _starts, _room in TOPICS}
