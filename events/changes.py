@@ -22,6 +22,7 @@ from events.exceptions import (
     ChangesClosed,
     NotTheCompanysRegistration,
     RegistrationNotActive,
+    SeminarOver,
     WorkshopDayFull,
 )
 from events.history import CompanyContact, acts_as_staff, registration_log
@@ -30,6 +31,7 @@ from events.models import (
     OutboundEmail,
     Registration,
     RegistrationSession,
+    Seminar,
     text_naming,
 )
 from events.outbox import outbox_write
@@ -86,6 +88,15 @@ def _lock_changeable(registration: Registration, *, actor, now: datetime) -> Reg
     return registration
 
 
+def cancellation_refusal(*, seminar: Seminar, now: datetime) -> CancellationClosed | None:
+    """Why a registrant (or their company's contact) can no longer cancel online, or None."""
+    if now >= seminar.ends_at:
+        return SeminarOver()
+    if now >= seminar.starts_at:
+        return CancellationClosed()
+    return None
+
+
 def registration_cancel(
     *, registration: Registration, actor=None, now: datetime | None = None
 ) -> Registration:
@@ -98,8 +109,9 @@ def registration_cancel(
     with transaction.atomic(durable=True):
         registration = _lock(registration, actor=actor)
         _require_active(registration)
-        if not acts_as_staff(actor) and now >= registration.seminar.starts_at:
-            raise CancellationClosed()
+        refusal = cancellation_refusal(seminar=registration.seminar, now=now)
+        if refusal is not None and not acts_as_staff(actor):
+            raise refusal
         held_seat = registration.status == RegistrationStatus.CONFIRMED
         if held_seat:
             seats.seats_release(

@@ -71,6 +71,10 @@ class CancellationClosed(DomainError):
     )
 
 
+class SeminarOver(CancellationClosed):
+    message = _("The seminar is over, so this registration can no longer be cancelled.")
+
+
 class ChangesClosed(DomainError):
     message = _(
         "Changes are no longer possible: registration has closed or you have already checked in. "

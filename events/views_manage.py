@@ -24,7 +24,7 @@ from ctpat.exceptions import DomainError
 from ctpat.ratelimit import rate_limited
 from events import certificates, changes, selectors
 from events.enums import ACTIVE_STATUSES, RegistrationStatus
-from events.exceptions import CancellationClosed, RegistrationNotActive
+from events.exceptions import RegistrationNotActive
 from events.forms_manage import RegistrationChangeForm, RegistrationSubstituteForm
 from events.models import Registration
 from events.selectors import waitlist_place, waitlist_position
@@ -69,7 +69,8 @@ def refusals(registration: Registration, *, now: datetime | None = None) -> dict
         gone = _NOT_ACTIVE.get(registration.status) or RegistrationNotActive.message
         return dict.fromkeys(("cancel", "change", "substitute"), str(gone))
     seminar = registration.seminar
-    cancel = str(CancellationClosed.message) if now >= seminar.starts_at else None
+    closed = changes.cancellation_refusal(seminar=seminar, now=now)
+    cancel = str(closed.message) if closed else None
     if registration.checked_in_at:
         change = _t(
             "This registration is checked in, so it can no longer be changed or handed over."

@@ -23,6 +23,7 @@ from events.exceptions import (
     ChangesClosed,
     InvalidChoice,
     RegistrationNotActive,
+    SeminarOver,
     SessionFull,
     SessionsOverlap,
     WorkshopDayFull,
@@ -112,6 +113,17 @@ def test_registration_cancel_after_seminar_starts_only_by_staff(
         with pytest.raises(CancellationClosed):
             registration_cancel(registration=picked, actor=actor, now=after_start)
         assert seat_ledger(seminar) == before
+
+
+def test_registration_cancel_after_seminar_ends_says_it_is_over(seminar, picked, seat_ledger):
+    before = seat_ledger(seminar)
+
+    with pytest.raises(SeminarOver) as refused:
+        registration_cancel(registration=picked, now=seminar.ends_at + timedelta(days=1))
+
+    assert "is over" in str(refused.value.message)
+    assert "registration desk" not in str(refused.value.message)
+    assert seat_ledger(seminar) == before
 
 
 # --- Change day and sessions ---------------------------------------------------------------------

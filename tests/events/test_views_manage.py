@@ -241,6 +241,26 @@ def test_cancel_closed_once_seminar_started(client, seminar, company, register):
     assert status_of(registration) == RegistrationStatus.CONFIRMED
 
 
+def test_cancel_closed_once_seminar_over_without_sending_anyone_to_the_desk(
+    client, seminar, company, register
+):
+    registration = register(seminar, company)
+    now = timezone.now()
+    Seminar.objects.filter(pk=seminar.pk).update(
+        registration_opens_at=now - timedelta(days=19),
+        registration_closes_at=now - timedelta(days=12),
+        starts_at=now - timedelta(days=4),
+        ends_at=now - timedelta(days=1),
+    )
+
+    page = client.get(url(registration)).content.decode()
+
+    assert "The seminar is over, so this registration can no longer be cancelled." in page
+    assert "registration desk" not in page
+    assert client.post(url(registration, "cancel")).status_code == 422
+    assert status_of(registration) == RegistrationStatus.CONFIRMED
+
+
 # --- Change ----------------------------------------------------------------------------------
 
 
