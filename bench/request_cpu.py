@@ -1,6 +1,6 @@
 """CPU milliseconds and SQL queries of one request, by kind, in one process.
 
-    python bench/request_cpu.py [--repeat N]
+    python bench/request_cpu.py [--repeat N] [--profile KIND]
 
 Starts a throwaway PostgreSQL with its production defaults (fsync and synchronous_commit on),
 migrates, seeds the San Diego demo (``seed_demo --companies C``) and a small second seminar that
@@ -18,7 +18,9 @@ for each kind its queries, CPU and wall milliseconds, and how long it held the s
 Each figure is the process's CPU time (``time.process_time``) spent in Django's handler over the
 ``N`` requests, divided by ``N``: what an app server spends on the request, from the WSGI
 environment to the response (the test client's own work left out). Forms are posted URL-encoded,
-as browsers post them. Only the HTTP contract of the product brief is used, so the script
+as browsers post them. ``--profile "POST confirmed"`` also prints the SQL of one request of each
+kind whose name starts with the text, and a cProfile of its ``N`` requests (wall time, so the
+database's share shows too). Only the HTTP contract of the product brief is used, so the script
 measures any version of the code.
 """
 
@@ -39,6 +41,11 @@ def main() -> int:
     reexec_in_venv()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=200, help="requests of each kind (200)")
+    parser.add_argument(
+        "--profile",
+        metavar="KIND",
+        help="also profile the requests whose kind starts with KIND (cProfile, top functions)",
+    )
     options = parser.parse_args()
     environ = {
         "CONN_MAX_AGE": "600",
@@ -53,11 +60,14 @@ def main() -> int:
         ["seed_demo", "--slug", FULL_SLUG, "--seats", "2", "--companies", companies],
     ]
     with seeded_database(durable=True, environ=environ, commands=commands):
-        measure(repeat=options.repeat)
+        measure(repeat=options.repeat, profile=options.profile)
     return 0
 
 
-def measure(*, repeat: int) -> None:
+def measure(*, repeat: int, profile: str | None = None) -> None:
+    import cProfile
+    import pstats
+
     import django
 
     django.setup()
@@ -219,18 +229,29 @@ def measure(*, repeat: int) -> None:
             response = send(client, method, path, data)
         if response.status_code != expected:
             raise SystemExit(f"{name}: status {response.status_code}, expected {expected}")
-        queries = len(captured.captured_queries)
+        statements = [query["sql"] for query in captured.captured_queries]
+        queries = len(statements)
         spent.update(cpu=0.0, wall=0.0)
         held.clear()
+        profiler = cProfile.Profile() if profile and name.startswith(profile) else None
         with connection.execute_wrapper(seminar_lock_timer):
+            if profiler:
+                profiler.enable()
             for client, data in prepared:
                 response = send(client, method, path, data)
                 if response.status_code != expected:
                     raise SystemExit(f"{name}: status {response.status_code}, expected {expected}")
+            if profiler:
+                profiler.disable()
         cpu = spent["cpu"] * 1000 / len(prepared)
         wall = spent["wall"] * 1000 / len(prepared)
         lock = f"{sum(held) * 1000 / len(held):.2f}" if held else "-"
         print(f"{name:<32}{response.status_code:>7}{queries:>9}{cpu:>9.2f}{wall:>9.2f}{lock:>9}")
+        if profiler:
+            for sql in statements:
+                print(f"  {sql[:300]}")
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(60)
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(30)
 
 
 if __name__ == "__main__":
